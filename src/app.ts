@@ -1,0 +1,86 @@
+// Builds the PRS application from a validated configuration and an open database. No listen():
+// tests call inject(), server.ts listens.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { registerErrorHandling } from './http/errors.ts';
+import { registerMetrics } from './http/metrics.ts';
+import { registerOpenApi } from './http/openapi.ts';
+import { parseQueryString } from './http/query-string.ts';
+import { serializerCompiler, validatorCompiler } from './http/schema-compilers.ts';
+import type { AppInstance } from './http/types.ts';
+import { healthRoutes } from './modules/health/routes.ts';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const REQUEST_ID_RE = /^[\w.:-]{8,128}$/;
+
+export interface BuildOptions {
+  config: Config;
+  db: Database;
+  /** Extra routes (tests register failure probes here). */
+  plugins?: ((app: AppInstance) => Promise<void>)[];
+  logger?: boolean;
+}
+
+export async function buildApp({ config, db, plugins = [], logger = true }: BuildOptions): Promise<AppInstance> {
+  const app = Fastify({
+    logger: logger
+      ? {
+          level: config.logLevel,
+          redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'], censor: '[redacted]' },
+        }
+      : false,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200, querystringParser: parseQueryString },
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('config', config);
+  app.decorate('db', db);
+  app.decorate('appVersion', VERSION);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app, { exposeStack: !config.isProduction });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  await app.register(cors, {
+    // The web client runs on another origin: allow it (or every origin in development when
+    // none is configured), with the headers and methods it uses, on error responses too.
+    origin: config.corsOrigins.length ? config.corsOrigins : !config.isProduction,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Request-Id'],
+    exposedHeaders: ['Retry-After', 'X-Request-Id', 'ETag'],
+    credentials: true,
+    maxAge: 600,
+  });
+  registerMetrics(app);
+  await registerOpenApi(app);
+
+  await app.register(healthRoutes);
+  for (const plugin of plugins) await app.register(plugin);
+  return app;
+}

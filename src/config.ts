@@ -1,0 +1,142 @@
+// Configuration: read once from the environment (and an optional .env), validated in one place.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// connection URL');
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: postgresUrl.optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    PORT: z.coerce.number().int('must be an integer').min(0).max(65535, 'must be at most 65535').default(8000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    CORS_ALLOWED_ORIGINS: csv.default([]),
+    API_PAGE_SIZE: z.coerce.number().int('must be an integer').min(1).max(1000).default(25),
+    API_MAX_PAGE_SIZE: z.coerce.number().int('must be an integer').min(1).max(10000).default(1000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DB_POOL_SIZE: z.coerce.number().int('must be an integer').min(1).max(200).default(10),
+    REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL').optional(),
+    TRUST_PROXY: bool.default(false),
+    SEED_DEMO_DATA: bool.optional(),
+    JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
+    JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86400).default(7 * 86400),
+    SESSION_TTL_SECONDS: z.coerce.number().int().min(300).max(365 * 86400).default(14 * 86400),
+    PASSWORD_EXPIRY_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(12 * 1024 * 1024),
+  })
+  .refine((e) => e.API_PAGE_SIZE <= e.API_MAX_PAGE_SIZE, {
+    path: ['API_PAGE_SIZE'],
+    message: 'must not exceed API_MAX_PAGE_SIZE',
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  secretKey: string;
+  corsOrigins: string[];
+  pageSize: number;
+  maxPageSize: number;
+  logLevel: Env['LOG_LEVEL'];
+  dbPoolSize: number;
+  redisUrl: string | undefined;
+  trustProxy: boolean;
+  seedDemoData: boolean;
+  jwtAccessTtl: number;
+  jwtRefreshTtl: number;
+  sessionTtl: number;
+  passwordExpiryDays: number;
+  bodyLimit: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Loads `.env` from the working directory into process.env without overriding set variables. */
+export function loadDotEnv(path = resolve('.env')): void {
+  if (!existsSync(path)) return;
+  process.loadEnvFile(path);
+}
+
+/**
+ * Validates the environment. Without SECRET_KEY outside production, a key is generated once
+ * and kept in the data directory so that tokens survive restarts.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, as most deployment tools write them for "no value".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${String(i.path[0] ?? 'environment')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])] ?? null)})`),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const isProduction = e.NODE_ENV === 'production';
+  let secretKey = e.SECRET_KEY;
+  if (!secretKey) {
+    if (isProduction) throw new ConfigError(['SECRET_KEY: is required when NODE_ENV=production']);
+    secretKey = persistedSecretKey(dataDir);
+  }
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    port: e.PORT,
+    host: e.HOST,
+    secretKey,
+    corsOrigins: e.CORS_ALLOWED_ORIGINS,
+    pageSize: e.API_PAGE_SIZE,
+    maxPageSize: e.API_MAX_PAGE_SIZE,
+    logLevel: e.LOG_LEVEL,
+    dbPoolSize: e.DB_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    trustProxy: e.TRUST_PROXY,
+    seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
+    jwtAccessTtl: e.JWT_ACCESS_TTL_SECONDS,
+    jwtRefreshTtl: e.JWT_REFRESH_TTL_SECONDS,
+    sessionTtl: e.SESSION_TTL_SECONDS,
+    passwordExpiryDays: e.PASSWORD_EXPIRY_DAYS,
+    bodyLimit: e.BODY_LIMIT_BYTES,
+  };
+}
+
+function persistedSecretKey(dataDir: string): string {
+  const file = join(dataDir, 'secret_key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key.length >= 32) return key;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

@@ -1,0 +1,165 @@
+// The error vocabulary of the API and the one handler that turns any failure into the
+// documented body: {detail, code, message, request_id, ...field errors}.
+import { pgErrorCode, rootCause } from '../db/errors.ts';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export type FieldErrors = { [field: string]: FieldErrorValue };
+type FieldErrorValue = string[] | FieldErrors | (FieldErrors | Record<string, never>)[];
+
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    detail: string,
+    readonly fields?: FieldErrors,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(fields: FieldErrors, detail = 'Invalid input.') {
+    super(400, 'validation_error', detail, fields);
+  }
+}
+
+export const badRequest = (detail: string, fields?: FieldErrors) => new AppError(400, 'bad_request', detail, fields);
+export const unauthorized = (detail = 'Authentication credentials were not provided or are invalid.', code = 'not_authenticated') =>
+  new AppError(401, code, detail);
+export const forbidden = (detail = 'You do not have permission to perform this action.', code = 'permission_denied') =>
+  new AppError(403, code, detail);
+export const notFound = (detail = 'Not found.') => new AppError(404, 'not_found', detail);
+export const conflict = (detail: string, code = 'conflict', fields?: FieldErrors) => new AppError(409, code, detail, fields);
+export const preconditionFailed = (detail = 'The resource was changed by someone else; reload it and try again.') =>
+  new AppError(412, 'version_mismatch', detail);
+export const tooManyRequests = (retryAfterSeconds: number, detail?: string) =>
+  new AppError(429, 'throttled', detail ?? `Too many requests. Try again in ${retryAfterSeconds} seconds.`, undefined, {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });
+
+/** One field's error as DRF would write it: `{field: ["message"]}`. */
+export const fieldError = (field: string, message: string) => new ValidationError({ [field]: [message] }, message);
+
+/** Turns issue paths into DRF's nested error shape: `{payments: [{amount: ["…"]}]}`. */
+export function nestFieldErrors(issues: { path: readonly PropertyKey[]; message: string }[]): FieldErrors {
+  const root: Record<string, unknown> = {};
+  for (const issue of issues) {
+    const path = issue.path.length ? issue.path.map((p) => (typeof p === 'symbol' ? String(p.description) : p)) : ['non_field_errors'];
+    let node: Record<string | number, unknown> | unknown[] = root;
+    path.forEach((key, i) => {
+      const last = i === path.length - 1;
+      const container = node as Record<string | number, unknown>;
+      if (last) {
+        const existing = container[key as string];
+        const list = Array.isArray(existing) && existing.every((x) => typeof x === 'string') ? (existing as string[]) : [];
+        if (!list.includes(issue.message)) list.push(issue.message);
+        container[key as string] = list;
+        return;
+      }
+      const nextIsIndex = typeof path[i + 1] === 'number';
+      let child = container[key as string];
+      if (child === undefined || typeof child !== 'object' || (Array.isArray(child) && !nextIsIndex)) {
+        child = nextIsIndex ? [] : {};
+        container[key as string] = child;
+      }
+      if (Array.isArray(child)) {
+        const idx = path[i + 1] as number;
+        for (let k = child.length; k <= idx; k++) child.push({});
+      }
+      node = child as Record<string, unknown>;
+    });
+  }
+  return root as FieldErrors;
+}
+
+/** First human message of a field-error tree, to headline a 400. */
+function firstMessage(fields: FieldErrors): string | undefined {
+  for (const [key, value] of Object.entries(fields)) {
+    if (Array.isArray(value)) {
+      for (const v of value) {
+        if (typeof v === 'string') return key === 'non_field_errors' ? v : `${key}: ${v}`;
+        const inner = firstMessage(v as FieldErrors);
+        if (inner) return `${key}: ${inner}`;
+      }
+    } else {
+      const inner = firstMessage(value);
+      if (inner) return `${key}.${inner}`;
+    }
+  }
+  return undefined;
+}
+
+export function errorBody(request: FastifyRequest, code: string, detail: string, fields?: FieldErrors) {
+  return { ...(fields ?? {}), detail, code, message: detail, request_id: request.id };
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError) {
+  if (err.headers) reply.headers(err.headers);
+  const detail = err.fields && err.message === 'Invalid input.' ? (firstMessage(err.fields) ?? err.message) : err.message;
+  return reply.code(err.statusCode).send(errorBody(request, err.code, detail, err.fields));
+}
+
+const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'parse_error', 'Malformed JSON in the request body.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'parse_error', 'The request body is empty but Content-Type is application/json.'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Unsupported Content-Type.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', 'Content-Length does not match the body.'],
+  FST_ERR_CTP_INVALID_TYPE: [400, 'bad_request', 'Invalid Content-Type.'],
+  FST_ERR_BAD_URL: [400, 'bad_request', 'Malformed URL.'],
+};
+
+export function registerErrorHandling(app: FastifyInstance, opts: { exposeStack: boolean }) {
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new AppError(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    if (error instanceof AppError) return sendError(request, reply, error);
+    const known = 'code' in error && typeof error.code === 'string' ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
+    if (known) return sendError(request, reply, new AppError(known[0], known[1], known[2]));
+    const status = (error as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      // Framework or plugin client errors (bad multipart, rate limit, …): the message is meant for the client.
+      const code = status === 429 ? 'throttled' : status === 404 ? 'not_found' : 'bad_request';
+      return sendError(request, reply, new AppError(status, code, error.message));
+    }
+    const database = databaseErrorToAppError(error);
+    if (database) return sendError(request, reply, database);
+    // Anything else is our fault: log what is needed to find it, answer with nothing internal.
+    request.log.error({ err: opts.exposeStack ? error : describeError(error) }, 'unhandled error');
+    return sendError(
+      request,
+      reply,
+      new AppError(500, 'server_error', 'Something went wrong on our side. Quote the request id if you report it.'),
+    );
+  });
+}
+
+/** Database conditions that are the client's doing, when a service did not catch them itself. */
+function databaseErrorToAppError(error: unknown): AppError | undefined {
+  switch (pgErrorCode(error)) {
+    case '23505':
+      return conflict('A record with these values already exists.', 'duplicate');
+    case '23503':
+      return conflict('The record is referenced by, or refers to, a record that does not exist or is in use.', 'integrity_error');
+    case '40001':
+    case '40P01':
+      return conflict('The request conflicted with a concurrent change; retry it.', 'concurrent_update');
+    case '22P02':
+    case '22003':
+    case '22007':
+    case '22008':
+      return badRequest('A value has an invalid format or is out of range.');
+    default:
+      return undefined;
+  }
+}
+
+/** What may be logged of an error: never the SQL parameters a query error carries in its message. */
+function describeError(error: Error) {
+  const cause = rootCause(error);
+  return { type: error.name, message: cause.message, code: (cause as { code?: unknown }).code };
+}

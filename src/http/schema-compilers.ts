@@ -1,0 +1,41 @@
+// Zod on the way in, compiled JSON serialisation on the way out.
+// Requests are parsed by the route's Zod schema (coercion, defaults, field errors in DRF shape).
+// Responses are written by fast-json-stringify from the JSON Schema of the route's Zod response
+// schema: the schema stays the allow-list (unknown properties are dropped) without paying for
+// a Zod parse of every large list.
+import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
+import fastJson from 'fast-json-stringify';
+import { z } from 'zod';
+import { ValidationError, nestFieldErrors } from './errors.ts';
+
+z.config({
+  customError: (issue) => {
+    if (issue.code === 'invalid_type' && issue.input === undefined) return 'This field is required.';
+    if (issue.code === 'invalid_type' && issue.input === null) return 'This field may not be null.';
+    if (issue.code === 'unrecognized_keys') return `Unknown field(s): ${issue.keys.join(', ')}.`;
+    return undefined;
+  },
+});
+
+export const validatorCompiler: FastifySchemaCompiler<z.ZodType> =
+  ({ schema }) =>
+  (data) => {
+    const result = schema.safeParse(data);
+    if (result.success) return { value: result.data };
+    return { error: new ValidationError(nestFieldErrors(result.error.issues)) };
+  };
+
+function isZod(schema: unknown): schema is z.ZodType {
+  return typeof schema === 'object' && schema !== null && '_zod' in schema;
+}
+
+export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema }) => {
+  if (!isZod(schema)) return (data) => JSON.stringify(data);
+  const jsonSchema = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-7' });
+  try {
+    return fastJson(jsonSchema as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+  } catch {
+    // A schema fast-json-stringify cannot compile falls back to an exact Zod pass.
+    return (data) => JSON.stringify(schema.parse(data));
+  }
+};

@@ -1,0 +1,53 @@
+// Starts PRS: configuration, database (migrated), demo data on an empty database, HTTP server,
+// and a graceful shutdown on SIGTERM/SIGINT (stop accepting, drain requests, close the database).
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { startupTasks } from './startup.ts';
+
+async function main() {
+  loadDotEnv();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  await migrate(db);
+  const app = await buildApp({ config, db });
+  await startupTasks(app);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      await app.close(); // stops listening and waits for in-flight requests
+      await db.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err: (err as Error).message }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(`PRS ${app.appVersion} on http://${config.host}:${config.port} (database: ${db.kind}); API docs at /swagger/`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`PRS failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

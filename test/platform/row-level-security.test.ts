@@ -1,0 +1,93 @@
+// Row-level security holds even when the application's own organisation filter is missing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows, sql } from '../../src/db/database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { createTestDatabase, type TestDatabase } from '../support/app.ts';
+
+let t: TestDatabase;
+let orgA: string;
+let orgB: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const created = await t.db.system((tx) =>
+    rows<{ id: string }>(tx, sql`INSERT INTO organizations (name) VALUES ('Org A'), ('Org B') RETURNING id`),
+  );
+  [orgA, orgB] = created.map((r) => r.id) as [string, string];
+  await t.db.system((tx) =>
+    tx.execute(sql`INSERT INTO audit_log (organization_id, entity, action) VALUES
+      (${orgA}, 'deal', 'create'), (${orgA}, 'deal', 'update'), (${orgB}, 'deal', 'create')`),
+  );
+});
+afterAll(() => t.drop());
+
+describe('tenant isolation by row-level security', () => {
+  it('a query without WHERE organization_id sees only the context organisation', async () => {
+    const seenByA = await t.db.tenant({ orgId: orgA, userId: null }, (tx) =>
+      rows<{ organization_id: string }>(tx, sql`SELECT organization_id FROM audit_log`),
+    );
+    expect(seenByA).toHaveLength(2);
+    expect(seenByA.every((r) => r.organization_id === orgA)).toBe(true);
+    const orgsSeenByB = await t.db.tenant({ orgId: orgB, userId: null }, (tx) => rows<{ id: string }>(tx, sql`SELECT id FROM organizations`));
+    expect(orgsSeenByB).toEqual([{ id: orgB }]);
+  });
+
+  it('runs as the non-superuser application role with the context set', async () => {
+    const [ctx] = await t.db.tenant({ orgId: orgA, userId: null }, (tx) =>
+      rows<{ who: string; org: string; su: string }>(
+        tx,
+        sql`SELECT current_user AS who, current_setting('app.organization_id') AS org, current_setting('is_superuser') AS su`,
+      ),
+    );
+    expect(ctx).toEqual({ who: 'prs_app', org: orgA, su: 'off' });
+  });
+
+  it('without an organisation in context, tenant rows are invisible', async () => {
+    const seen = await t.db.tenant({ orgId: null, userId: null }, (tx) => rows(tx, sql`SELECT * FROM audit_log`));
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses to write a row for another organisation', async () => {
+    await expect(
+      t.db.tenant({ orgId: orgA, userId: null }, (tx) =>
+        tx.execute(sql`INSERT INTO audit_log (organization_id, entity, action) VALUES (${orgB}, 'deal', 'create')`),
+      ),
+    ).rejects.toThrow();
+    const updated = await t.db.tenant({ orgId: orgA, userId: null }, (tx) =>
+      rows(tx, sql`UPDATE organizations SET description = 'hijacked' WHERE id = ${orgB} RETURNING id`),
+    );
+    expect(updated).toEqual([]);
+  });
+
+  it('the system scope sees every organisation', async () => {
+    const all = await t.db.system((tx) => rows(tx, sql`SELECT id FROM organizations`));
+    expect(all).toHaveLength(2);
+  });
+
+  it('rolls the transaction back when the work fails', async () => {
+    await expect(
+      t.db.system(async (tx) => {
+        await tx.execute(sql`INSERT INTO organizations (name) VALUES ('Rolled back')`);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    const found = await t.db.system((tx) => rows(tx, sql`SELECT id FROM organizations WHERE name = 'Rolled back'`));
+    expect(found).toEqual([]);
+  });
+});
+
+describe('append-only audit log', () => {
+  it('the database refuses UPDATE and DELETE, even in system scope', async () => {
+    await expect(t.db.system((tx) => tx.execute(sql`UPDATE audit_log SET action = 'tampered'`))).rejects.toThrow();
+    await expect(t.db.system((tx) => tx.execute(sql`DELETE FROM audit_log`))).rejects.toThrow();
+    await expect(t.db.owner((c) => c.exec(`UPDATE audit_log SET action = 'tampered'`))).rejects.toThrow(/append-only/);
+    const [count] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'tampered'`));
+    expect(count?.n).toBe(0);
+  });
+});
+
+describe('migrations', () => {
+  it('are applied once: a second run applies nothing', async () => {
+    expect(await migrate(t.db)).toEqual([]);
+  });
+});
