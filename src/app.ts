@@ -14,7 +14,14 @@ import { registerOpenApi } from './http/openapi.ts';
 import { parseQueryString } from './http/query-string.ts';
 import { serializerCompiler, validatorCompiler } from './http/schema-compilers.ts';
 import type { AppInstance } from './http/types.ts';
+import { registerAuthentication } from './http/auth.ts';
+import { accessRoutes } from './modules/access/routes.ts';
+import { auditRoutes } from './modules/audit/routes.ts';
+import { authRoutes } from './modules/auth/routes.ts';
+import { createAuthKit, type AuthKit } from './modules/auth/kit.ts';
 import { healthRoutes } from './modules/health/routes.ts';
+import { organizationRoutes } from './modules/organizations/routes.ts';
+import { userRoutes } from './modules/users/routes.ts';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const REQUEST_ID_RE = /^[\w.:-]{8,128}$/;
@@ -25,9 +32,11 @@ export interface BuildOptions {
   /** Extra routes (tests register failure probes here). */
   plugins?: ((app: AppInstance) => Promise<void>)[];
   logger?: boolean;
+  /** Shared login counters etc.; tests pass their own to inspect or reset them. */
+  authKit?: AuthKit;
 }
 
-export async function buildApp({ config, db, plugins = [], logger = true }: BuildOptions): Promise<AppInstance> {
+export async function buildApp({ config, db, plugins = [], logger = true, authKit }: BuildOptions): Promise<AppInstance> {
   const app = Fastify({
     logger: logger
       ? {
@@ -80,7 +89,14 @@ export async function buildApp({ config, db, plugins = [], logger = true }: Buil
   registerMetrics(app);
   await registerOpenApi(app);
 
+  const kit = authKit ?? createAuthKit(config);
+  registerAuthentication(app, kit.jwt);
   await app.register(healthRoutes);
+  await app.register(authRoutes(kit));
+  await app.register(userRoutes);
+  await app.register(accessRoutes);
+  await app.register(organizationRoutes(kit));
+  await app.register(auditRoutes);
   for (const plugin of plugins) await app.register(plugin);
   return app;
 }

@@ -39,6 +39,10 @@ const EnvSchema = z
     JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86400).default(7 * 86400),
     SESSION_TTL_SECONDS: z.coerce.number().int().min(300).max(365 * 86400).default(14 * 86400),
     PASSWORD_EXPIRY_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+    LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+    LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
+    LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).default(10),
+    LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(30),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(12 * 1024 * 1024),
   })
   .refine((e) => e.API_PAGE_SIZE <= e.API_MAX_PAGE_SIZE, {
@@ -69,6 +73,10 @@ export interface Config {
   sessionTtl: number;
   passwordExpiryDays: number;
   bodyLimit: number;
+  loginFailuresPerEmail: number;
+  loginFailuresPerIp: number;
+  lockoutThreshold: number;
+  lockoutMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +134,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sessionTtl: e.SESSION_TTL_SECONDS,
     passwordExpiryDays: e.PASSWORD_EXPIRY_DAYS,
     bodyLimit: e.BODY_LIMIT_BYTES,
+    loginFailuresPerEmail: e.LOGIN_FAILURES_PER_EMAIL,
+    loginFailuresPerIp: e.LOGIN_FAILURES_PER_IP,
+    lockoutThreshold: e.LOCKOUT_THRESHOLD,
+    lockoutMinutes: e.LOCKOUT_MINUTES,
   };
 }
 

@@ -3,8 +3,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { openDatabase } from './db/database.ts';
-import { migrate } from './db/migrate.ts';
-import { startupTasks } from './startup.ts';
+import { prepareDatabase, startupTasks } from './startup.ts';
 
 async function main() {
   loadDotEnv();
@@ -20,7 +19,7 @@ async function main() {
   }
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
-  await migrate(db);
+  await prepareDatabase(db);
   const app = await buildApp({ config, db });
   await startupTasks(app);
 

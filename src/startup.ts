@@ -1,6 +1,22 @@
-// Work done once when the server starts, after migrations: demo data on an empty database.
+// Work done when PRS starts, after migrations: the permission catalogue is brought up to date,
+// and an empty database receives demo data (outside production) so that the API has something to show.
+import type { Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
 import type { AppInstance } from './http/types.ts';
+import { syncPermissionCatalog } from './modules/access/repo.ts';
+import { seedDemoIfEmpty } from './modules/demo/seed.ts';
 
-export async function startupTasks(_app: AppInstance): Promise<void> {
-  // Demo data arrives with the identity module.
+/** Migrations plus reference data every installation needs. Idempotent. */
+export async function prepareDatabase(db: Database): Promise<void> {
+  await migrate(db);
+  await db.system((tx) => syncPermissionCatalog(tx));
+}
+
+export async function startupTasks(app: AppInstance): Promise<void> {
+  if (!app.config.seedDemoData) return;
+  const created = await seedDemoIfEmpty(app.db);
+  if (!created) return;
+  const lines = created.map((u) => `  ${u.role.padEnd(12)} ${u.email.padEnd(30)} ${u.password}`);
+  app.log.info(`Demo organisation "${created[0]?.organization}" created. Sign in with:\n${lines.join('\n')}`);
+  process.stdout.write(`\nDemo users:\n${lines.join("\n")}\n\n`);
 }

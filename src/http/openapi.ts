@@ -24,5 +24,5 @@ export async function registerOpenApi(app: FastifyInstance) {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/swagger', uiConfig: { deepLinking: true } });
-  app.get('/api/schema/', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/schema/', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
 }

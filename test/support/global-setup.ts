@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/database.ts';
-import { migrate } from '../../src/db/migrate.ts';
+import { prepareDatabase } from '../../src/startup.ts';
 import { testDatabaseUrl, withDatabaseName } from './db-url.ts';
 
 declare module 'vitest' {
@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     const db = await openDatabase({ databaseUrl: withDatabaseName(url, name), poolSize: 1 });
-    await migrate(db);
+    await prepareDatabase(db);
     await db.close();
     project.provide('postgresTemplate', name);
     project.provide('pgliteTemplate', '');
@@ -37,7 +37,7 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'prs-test-'));
   const client = new PGlite();
   const db = await openDatabase({ pglite: client });
-  await migrate(db);
+  await prepareDatabase(db);
   const dump = await client.dumpDataDir('none');
   await db.close();
   const file = join(dir, 'template.tar');

@@ -14,6 +14,7 @@ export async function healthRoutes(app: AppInstance) {
   app.get(
     '/api/health/',
     {
+      config: { auth: 'none' },
       schema: {
         tags: ['health'],
         summary: 'Service health; 503 when the database does not answer',

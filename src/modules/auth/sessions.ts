@@ -1,0 +1,125 @@
+// Sessions: one row per login carrying the opaque token (hashed) and the JWT refresh family.
+// Refresh tokens rotate; presenting a used one revokes the whole session (reuse detection).
+import { randomUUID } from 'node:crypto';
+import { rows, sql, type Tx } from '../../db/database.ts';
+import type { RequestMeta } from '../../http/context.ts';
+import { notFound, unauthorized } from '../../http/errors.ts';
+import { recordAudit } from '../audit/recorder.ts';
+import { findUser } from '../users/repo.ts';
+import { presentUser, userType } from '../users/present.ts';
+import type { AuthKit } from './kit.ts';
+import { hashToken, newSessionToken } from './opaque-tokens.ts';
+import { recordSecurityEvent } from './security-events.ts';
+
+export interface IssuedSession {
+  access: string;
+  refresh: string;
+  token: string;
+  user: ReturnType<typeof presentUser>;
+  user_activity: { login_count: number; last_login: string | null; current_streak: number };
+  requires_otp: false;
+  requires_password_change: false;
+  temporary_token: null;
+  user_type: string;
+}
+
+/** Opens a session for a user who has passed every login step. */
+export async function openSession(kit: AuthKit, tx: Tx, meta: RequestMeta, userId: string, orgId: string | null): Promise<IssuedSession> {
+  const token = newSessionToken();
+  const [session] = await rows<{ id: string }>(
+    tx,
+    sql`INSERT INTO auth_sessions (user_id, organization_id, token_hash, ip_address, user_agent, expires_at)
+        VALUES (${userId}, ${orgId}, ${hashToken(token)}, ${meta.ip}, ${meta.userAgent}, now() + make_interval(secs => ${kit.settings.sessionTtlSeconds}))
+        RETURNING id`,
+  );
+  const refreshId = randomUUID();
+  await tx.execute(sql`INSERT INTO refresh_tokens (id, session_id, expires_at)
+    VALUES (${refreshId}, ${session!.id}, now() + make_interval(secs => ${kit.settings.refreshTtlSeconds}))`);
+  await tx.execute(sql`UPDATE users SET last_login = now(), login_count = login_count + 1, failed_login_count = 0, locked_until = NULL WHERE id = ${userId}`);
+  const user = (await findUser(tx, userId, orgId))!;
+  await recordSecurityEvent(tx, meta, { type: 'login_success', userId, orgId, email: user.email });
+  await recordAudit({ tx, meta, orgId, actor: null }, { entity: 'session', entityId: session!.id, action: 'login', actorId: userId });
+  const [access, refresh] = await Promise.all([
+    kit.jwt.sign('access', userId, session!.id),
+    kit.jwt.sign('refresh', userId, session!.id, refreshId),
+  ]);
+  return {
+    access,
+    refresh,
+    token,
+    user: presentUser(user),
+    requires_otp: false,
+    requires_password_change: false,
+    temporary_token: null,
+    user_type: userType(user),
+    user_activity: { login_count: user.login_count, last_login: user.last_login ? new Date(user.last_login).toISOString() : null, current_streak: 0 },
+  };
+}
+
+export async function refreshSession(kit: AuthKit, tx: Tx, meta: RequestMeta, refreshToken: string) {
+  const claims = await kit.jwt.verify(refreshToken, 'refresh');
+  if (!claims) throw unauthorized('Invalid or expired refresh token.', 'token_not_valid');
+  const [current] = await rows<{ used_at: string | null; revoked_at: string | null; expired: boolean; user_active: boolean; organization_id: string | null }>(
+    tx,
+    sql`SELECT t.used_at, s.revoked_at, (s.expires_at <= now() OR t.expires_at <= now()) AS expired, u.is_active AS user_active, s.organization_id
+        FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
+        WHERE t.id = ${claims.jti} AND t.session_id = ${claims.sid}`,
+  );
+  if (!current || current.revoked_at || current.expired || !current.user_active) {
+    throw unauthorized('Invalid or expired refresh token.', 'token_not_valid');
+  }
+  // Marking used and checking happen in one statement, so two concurrent refreshes cannot both win.
+  const claimed = await rows(tx, sql`UPDATE refresh_tokens SET used_at = now() WHERE id = ${claims.jti} AND used_at IS NULL RETURNING id`);
+  if (!claimed.length) {
+    await revokeSession(tx, claims.sid, 'refresh_token_reuse');
+    await recordSecurityEvent(tx, meta, { type: 'refresh_token_reuse', severity: 'high', userId: claims.sub, orgId: current.organization_id });
+    throw unauthorized('Refresh token was already used; the session has been revoked.', 'token_reused');
+  }
+  const nextId = randomUUID();
+  await tx.execute(sql`INSERT INTO refresh_tokens (id, session_id, expires_at)
+    VALUES (${nextId}, ${claims.sid}, now() + make_interval(secs => ${kit.settings.refreshTtlSeconds}))`);
+  const [access, refresh] = await Promise.all([
+    kit.jwt.sign('access', claims.sub, claims.sid),
+    kit.jwt.sign('refresh', claims.sub, claims.sid, nextId),
+  ]);
+  return { access, refresh };
+}
+
+export async function revokeSession(tx: Tx, sessionId: string, reason: string) {
+  await tx.execute(sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = ${reason} WHERE id = ${sessionId} AND revoked_at IS NULL`);
+}
+
+export interface SessionRow {
+  id: string;
+  ip_address: string;
+  user_agent: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export function listActiveSessions(tx: Tx, userId: string): Promise<SessionRow[]> {
+  return rows<SessionRow>(
+    tx,
+    sql`SELECT id, ip_address, user_agent, created_at, last_seen_at, expires_at FROM auth_sessions
+        WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > now() ORDER BY last_seen_at DESC`,
+  );
+}
+
+export async function revokeOwnSession(tx: Tx, userId: string, sessionId: string) {
+  const revoked = await rows(
+    tx,
+    sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'revoked_by_user'
+        WHERE id = ${sessionId} AND user_id = ${userId} AND revoked_at IS NULL RETURNING id`,
+  );
+  if (!revoked.length) throw notFound('Session not found.');
+}
+
+/** A readable device description from a user agent, as the sessions screen shows it. */
+export function describeDevice(userAgent: string): { browser: string; os: string; device: string } {
+  const ua = userAgent || '';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : ua ? 'Other' : 'Unknown';
+  const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad|iOS/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : 'Unknown';
+  const device = /Mobile|Android|iPhone/.test(ua) ? 'Mobile' : /iPad|Tablet/.test(ua) ? 'Tablet' : 'Desktop';
+  return { browser, os, device };
+}

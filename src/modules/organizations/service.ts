@@ -1,0 +1,90 @@
+// Organisations (tenants): created by Super Admins (optionally with their first admin) or by
+// public self-registration; each new organisation gets the default roles.
+import type { Tx } from '../../db/database.ts';
+import type { ServiceContext } from '../../http/context.ts';
+import { conflict, fieldError, notFound } from '../../http/errors.ts';
+import { ROLE_NAMES } from '../access/catalog.ts';
+import { createDefaultRoles } from '../access/service.ts';
+import { diff, recordAudit } from '../audit/recorder.ts';
+import { assertAcceptablePassword } from '../auth/password-rules.ts';
+import { generatePassword, hashPassword } from '../auth/passwords.ts';
+import { emailTaken, insertMembership, insertUser, queueEmail } from '../users/repo.ts';
+import * as repo from './repo.ts';
+
+export async function getOrganization(tx: Tx, id: string) {
+  const org = await repo.findOrganization(tx, id);
+  if (!org) throw notFound('Organisation not found.');
+  return org;
+}
+
+export async function createOrganization(ctx: ServiceContext, input: repo.OrganizationFields & { name: string }) {
+  if (await repo.nameTaken(ctx.tx, input.name)) throw fieldError('name', 'An organisation with this name already exists.');
+  const id = await repo.insertOrganization(ctx.tx, input, ctx.actor?.userId ?? null);
+  const roles = await createDefaultRoles(ctx.tx, id);
+  await recordAudit(ctx, { entity: 'organization', entityId: id, action: 'create', organizationId: id, newValues: { name: input.name, is_active: input.is_active ?? true } });
+  return { id, roles };
+}
+
+export interface AdminInput {
+  admin_email: string;
+  admin_first_name?: string | undefined;
+  admin_last_name?: string | undefined;
+  admin_password?: string | undefined;
+}
+
+/** Creates the organisation's first Org Admin. A generated password must be changed at first login. */
+export async function createFirstAdmin(ctx: ServiceContext, orgId: string, roleId: string, input: AdminInput, mustChangeIfGiven: boolean) {
+  if (await emailTaken(ctx.tx, input.admin_email)) throw fieldError('admin_email', 'A user with this email already exists.');
+  const generated = !input.admin_password;
+  const password = input.admin_password ?? generatePassword();
+  if (!generated) {
+    await assertAcceptablePassword(ctx.tx, password, { email: input.admin_email, firstName: input.admin_first_name, lastName: input.admin_last_name }, 'admin_password');
+  }
+  const userId = await insertUser(ctx.tx, {
+    email: input.admin_email,
+    passwordHash: await hashPassword(password),
+    username: '',
+    firstName: input.admin_first_name ?? '',
+    lastName: input.admin_last_name ?? '',
+    contactNumber: '',
+    address: '',
+    mustChangePassword: generated || mustChangeIfGiven,
+    isActive: true,
+  });
+  await insertMembership(ctx.tx, orgId, userId, roleId);
+  if (generated) {
+    await queueEmail(ctx.tx, input.admin_email, 'Your PRS administrator account',
+      `You are the administrator of a new PRS organisation. Sign in with this e-mail address and the temporary password ${password}; you will be asked to choose a new one.`, orgId);
+  }
+  await recordAudit(ctx, { entity: 'user', entityId: userId, action: 'create', organizationId: orgId, newValues: { email: input.admin_email, role: ROLE_NAMES.orgAdmin } });
+  return userId;
+}
+
+export async function createOrganizationWithAdmin(ctx: ServiceContext, org: repo.OrganizationFields & { name: string }, admin: AdminInput, mustChange: boolean) {
+  const { id, roles } = await createOrganization(ctx, org);
+  const adminId = await createFirstAdmin(ctx, id, roles.get(ROLE_NAMES.orgAdmin)!, admin, mustChange);
+  return { orgId: id, adminId };
+}
+
+export async function updateOrganization(ctx: ServiceContext, id: string, input: repo.OrganizationFields) {
+  const before = await getOrganization(ctx.tx, id);
+  if (input.name && (await repo.nameTaken(ctx.tx, input.name, id))) throw fieldError('name', 'An organisation with this name already exists.');
+  await repo.updateOrganization(ctx.tx, id, input);
+  const after = await getOrganization(ctx.tx, id);
+  const changes = diff(before as unknown as Record<string, unknown>, { ...input } as Record<string, unknown>);
+  if (changes.changed) await recordAudit(ctx, { entity: 'organization', entityId: id, action: 'update', organizationId: id, oldValues: changes.oldValues, newValues: changes.newValues });
+  return after;
+}
+
+/** Refused while people belong to it: deactivate instead, or remove them first. */
+export async function deleteOrganization(ctx: ServiceContext, id: string) {
+  const org = await getOrganization(ctx.tx, id);
+  if (org.user_count > 0) {
+    throw conflict(
+      `Cannot delete "${org.name}": it has associated data (protected foreign keys: ${org.user_count} member(s)). Deactivate it instead.`,
+      'protected',
+    );
+  }
+  await recordAudit(ctx, { entity: 'organization', entityId: id, action: 'delete', organizationId: null, oldValues: { name: org.name } });
+  await repo.deleteOrganization(ctx.tx, id);
+}
