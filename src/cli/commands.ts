@@ -1,17 +1,20 @@
 import { listMigrations, migrate } from '../db/migrate.ts';
+import { syncPermissionCatalog } from '../modules/access/repo.ts';
 import { rows, sql } from '../db/database.ts';
 import type { CliContext } from './index.ts';
+import { identityCommands } from './identity-commands.ts';
 
 export interface Command {
   summary: string;
   run(ctx: CliContext): Promise<number>;
 }
 
-export const commands: Record<string, Command> = {
+const baseCommands: Record<string, Command> = {
   migrate: {
     summary: 'Apply pending database migrations',
     async run({ db, out }) {
       const applied = await migrate(db);
+      await db.system((tx) => syncPermissionCatalog(tx));
       out(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'No pending migrations.');
       return 0;
     },
@@ -36,3 +39,5 @@ export const commands: Record<string, Command> = {
     },
   },
 };
+
+export const commands: Record<string, Command> = { ...baseCommands, ...identityCommands };

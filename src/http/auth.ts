@@ -38,6 +38,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
   }
+  // Declaration merging needs an interface; RouteAccess supplies the members.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface FastifyContextConfig extends RouteAccess {}
 }
 

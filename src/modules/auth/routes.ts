@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { requireActor } from '../../http/auth.ts';
 import { inSystem, requestMeta } from '../../http/context.ts';
-import { fieldError } from '../../http/errors.ts';
+import { AppError, fieldError } from '../../http/errors.ts';
 import { idParams, isUuid, messageOut } from '../../http/fields.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { recordAudit } from '../audit/recorder.ts';
@@ -43,9 +43,11 @@ export function authRoutes(kit: AuthKit) {
       );
     }
     for (const url of ['/api/auth/refresh/', '/api/auth/token/refresh/']) {
-      app.post(url, { config: publicRoute, schema: { tags, security: [], body: RefreshBody, response: { 200: z.object({ access: z.string(), refresh: z.string() }) } } }, async (request) =>
-        app.db.system((tx) => refreshSession(kit, tx, requestMeta(request), request.body.refresh)),
-      );
+      app.post(url, { config: publicRoute, schema: { tags, security: [], body: RefreshBody, response: { 200: z.object({ access: z.string(), refresh: z.string() }) } } }, async (request) => {
+        const result = await app.db.system((tx) => refreshSession(kit, tx, requestMeta(request), request.body.refresh));
+        if (result instanceof AppError) throw result;
+        return result;
+      });
     }
 
     app.post('/api/auth/logout/', { schema: { tags, response: { 200: messageOut } } }, async (request) => {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { rows, sql, type Tx } from '../../db/database.ts';
 import type { RequestMeta } from '../../http/context.ts';
-import { notFound, unauthorized } from '../../http/errors.ts';
+import { type AppError, notFound, unauthorized } from '../../http/errors.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { findUser } from '../users/repo.ts';
 import { presentUser, userType } from '../users/present.ts';
@@ -56,7 +56,11 @@ export async function openSession(kit: AuthKit, tx: Tx, meta: RequestMeta, userI
   };
 }
 
-export async function refreshSession(kit: AuthKit, tx: Tx, meta: RequestMeta, refreshToken: string) {
+/**
+ * Rotates a refresh token. Reuse revokes the session; that revocation must be committed, so the
+ * error is returned (the caller throws it after the transaction) rather than thrown here.
+ */
+export async function refreshSession(kit: AuthKit, tx: Tx, meta: RequestMeta, refreshToken: string): Promise<{ access: string; refresh: string } | AppError> {
   const claims = await kit.jwt.verify(refreshToken, 'refresh');
   if (!claims) throw unauthorized('Invalid or expired refresh token.', 'token_not_valid');
   const [current] = await rows<{ used_at: string | null; revoked_at: string | null; expired: boolean; user_active: boolean; organization_id: string | null }>(
@@ -73,7 +77,7 @@ export async function refreshSession(kit: AuthKit, tx: Tx, meta: RequestMeta, re
   if (!claimed.length) {
     await revokeSession(tx, claims.sid, 'refresh_token_reuse');
     await recordSecurityEvent(tx, meta, { type: 'refresh_token_reuse', severity: 'high', userId: claims.sub, orgId: current.organization_id });
-    throw unauthorized('Refresh token was already used; the session has been revoked.', 'token_reused');
+    return unauthorized('Refresh token was already used; the session has been revoked.', 'token_reused');
   }
   const nextId = randomUUID();
   await tx.execute(sql`INSERT INTO refresh_tokens (id, session_id, expires_at)
