@@ -15,6 +15,9 @@ import { parseQueryString } from './http/query-string.ts';
 import { serializerCompiler, validatorCompiler } from './http/schema-compilers.ts';
 import type { AppInstance } from './http/types.ts';
 import { registerAuthentication } from './http/auth.ts';
+import { registerMultipart } from './http/multipart.ts';
+import { LocalFileStorage, type FileStorage } from './files/storage.ts';
+import { mediaRoutes } from './files/routes.ts';
 import { accessRoutes } from './modules/access/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
@@ -34,9 +37,10 @@ export interface BuildOptions {
   logger?: boolean;
   /** Shared login counters etc.; tests pass their own to inspect or reset them. */
   authKit?: AuthKit;
+  files?: FileStorage;
 }
 
-export async function buildApp({ config, db, plugins = [], logger = true, authKit }: BuildOptions): Promise<AppInstance> {
+export async function buildApp({ config, db, plugins = [], logger = true, authKit, files }: BuildOptions): Promise<AppInstance> {
   const app = Fastify({
     logger: logger
       ? {
@@ -59,6 +63,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('appVersion', VERSION);
+  app.decorate('files', files ?? new LocalFileStorage(`${config.dataDir}/media`));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -91,6 +96,8 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
 
   const kit = authKit ?? createAuthKit(config);
   registerAuthentication(app, kit.jwt);
+  await registerMultipart(app);
+  await app.register(mediaRoutes);
   await app.register(healthRoutes);
   await app.register(authRoutes(kit));
   await app.register(userRoutes);

@@ -109,6 +109,10 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', 'Content-Length does not match the body.'],
   FST_ERR_CTP_INVALID_TYPE: [400, 'bad_request', 'Invalid Content-Type.'],
   FST_ERR_BAD_URL: [400, 'bad_request', 'Malformed URL.'],
+  FST_REQ_FILE_TOO_LARGE: [400, 'file_too_large', 'A file is larger than the 10 MB limit.'],
+  FST_FILES_LIMIT: [400, 'too_many_files', 'Too many files in one request.'],
+  FST_PARTS_LIMIT: [400, 'too_many_parts', 'Too many fields in one request.'],
+  FST_INVALID_MULTIPART_CONTENT_TYPE: [400, 'bad_request', 'The request is not multipart/form-data.'],
 };
 
 export function registerErrorHandling(app: FastifyInstance, opts: { exposeStack: boolean }) {

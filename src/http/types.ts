@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import type { FileStorage } from '../files/storage.ts';
 
 /** The Fastify instance with Zod typing, as every routes.ts receives it. */
 export type AppInstance = FastifyInstance<
@@ -17,5 +18,6 @@ declare module 'fastify' {
     config: Config;
     db: Database;
     appVersion: string;
+    files: FileStorage;
   }
 }

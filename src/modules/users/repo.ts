@@ -1,6 +1,31 @@
 // SQL for users and their memberships.
-import { rows, sql, type Tx } from '../../db/database.ts';
+import { APP_ROLE, rows, sql, SYSTEM_ROLE, type Tx } from '../../db/database.ts';
 import type { SQL } from 'drizzle-orm';
+
+/**
+ * Users, their password history and their sessions are not tenant rows: an organisation's
+ * transaction (role prs_app, row-level security on) can neither see a new user before its
+ * membership exists (INSERT … RETURNING fails), nor write password history, nor revoke another
+ * user's sessions, nor see e-mail addresses used in other organisations. The few statements
+ * that must reach those rows run as the system role inside the same transaction, and the
+ * caller's role is restored afterwards. Callers have already scoped the user to their
+ * organisation (or are creating a new one).
+ */
+async function asSystem<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+  const [current] = await rows<{ role: string }>(tx, sql`SELECT current_user::text AS role`);
+  if (current?.role !== APP_ROLE) return fn();
+  await tx.execute(sql.raw(`SET LOCAL ROLE ${SYSTEM_ROLE}`));
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    // If the statement failed the transaction is aborted and will be rolled back anyway.
+    await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`)).catch(() => undefined);
+    throw err;
+  }
+  await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
+  return result;
+}
 
 export interface UserRow {
   id: string;
@@ -92,8 +117,11 @@ export async function findUser(tx: Tx, userId: string, orgId: string | null): Pr
   return row;
 }
 
+/** E-mail addresses are unique across the platform, so this looks beyond the organisation. */
 export async function emailTaken(tx: Tx, email: string, exceptUserId?: string): Promise<boolean> {
-  const found = await rows(tx, sql`SELECT 1 FROM users WHERE email = lower(${email}) AND id <> ${exceptUserId ?? '00000000-0000-0000-0000-000000000000'}`);
+  const found = await asSystem(tx, () =>
+    rows(tx, sql`SELECT 1 FROM users WHERE email = lower(${email}) AND id <> ${exceptUserId ?? '00000000-0000-0000-0000-000000000000'}`),
+  );
   return found.length > 0;
 }
 
@@ -112,6 +140,10 @@ export interface NewUser {
 }
 
 export async function insertUser(tx: Tx, u: NewUser): Promise<string> {
+  return asSystem(tx, () => insertUserRow(tx, u));
+}
+
+async function insertUserRow(tx: Tx, u: NewUser): Promise<string> {
   const [row] = await rows<{ id: string }>(
     tx,
     sql`INSERT INTO users (email, password_hash, username, first_name, last_name, contact_number, address,
@@ -163,8 +195,10 @@ export async function updateUser(tx: Tx, userId: string, patch: UserPatch) {
 }
 
 export async function revokeUserSessions(tx: Tx, userId: string, reason: string, exceptSessionId?: string) {
-  await tx.execute(sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = ${reason}
-    WHERE user_id = ${userId} AND revoked_at IS NULL AND id <> ${exceptSessionId ?? '00000000-0000-0000-0000-000000000000'}`);
+  await asSystem(tx, () =>
+    tx.execute(sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = ${reason}
+      WHERE user_id = ${userId} AND revoked_at IS NULL AND id <> ${exceptSessionId ?? '00000000-0000-0000-0000-000000000000'}`),
+  );
 }
 
 export async function queueEmail(tx: Tx, to: string, subject: string, body: string, orgId: string | null) {

@@ -10,12 +10,22 @@ import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import type { Actor } from '../../http/auth.ts';
 import { recordAudit } from '../audit/recorder.ts';
+import { checkUpload } from '../../files/detect.ts';
+import type { UploadedFile } from '../../http/multipart.ts';
 import { presentUser } from './present.ts';
 import * as repo from './repo.ts';
 import { ProfileUpdateBody, SalesTargetBody, UserCreateBody, UserListQuery, UserOut, UserUpdateBody } from './schemas.ts';
 import * as users from './service.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
+
+/** Checks the picture is really an image and stores it; answers its public path. */
+async function storeProfilePicture(app: AppInstance, file: UploadedFile): Promise<string> {
+  const check = checkUpload(file, ['png', 'jpeg', 'gif', 'webp'], 5 * 1024 * 1024);
+  if (!check.ok || !check.kind) throw fieldError('profile_picture', check.problem ?? 'Invalid image.');
+  const key = await app.files.put('profile_pics', check.kind, file.data);
+  return `/media/${key}`;
+}
 
 /**
  * Super Admins have no organisation of their own: they act in the organisation a request
@@ -106,7 +116,9 @@ export async function userRoutes(app: AppInstance) {
           const user = await inTenant(request, async (ctx) => {
             if (b.email && (await repo.emailTaken(ctx.tx, b.email, ctx.actor.userId))) throw fieldError('email', 'A user with this email already exists.');
             const before = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
+            const picture = b.profile_picture ? await storeProfilePicture(app, b.profile_picture) : undefined;
             await repo.updateUser(ctx.tx, ctx.actor.userId, {
+              profile_picture: picture,
               first_name: b.first_name,
               last_name: b.last_name,
               email: b.email,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decimalInput, emailField, optionalText, queryBool } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
+import { uploadedFile } from '../../http/multipart.ts';
 
 export const UserOut = z.object({
   id: z.string(),
@@ -84,6 +85,7 @@ export const ProfileUpdateBody = z.object({
   contact_number: contactNumber.optional(),
   address: optionalText(500),
   bio: optionalText(500),
+  profile_picture: uploadedFile.optional(),
 });
 
 export const SalesTargetBody = z.object({ sales_target: decimalInput });
