@@ -58,6 +58,13 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  // The web client sends Content-Type: application/json on every request, bodiless GET and
+  // DELETE included: an empty JSON body means "no body", not a parse error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    return parseJson(request, body.toString(), done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('config', config);

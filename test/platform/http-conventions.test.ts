@@ -6,9 +6,11 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 
 // Probe routes exercise the shared conventions the way module routes use them.
 async function probes(app: AppInstance) {
+  const open = { auth: 'none' as const };
   app.post(
     '/api/_probe/echo/',
     {
+      config: open,
       schema: {
         body: z.object({
           email: z.email(),
@@ -20,13 +22,13 @@ async function probes(app: AppInstance) {
     },
     async (request) => ({ ...request.body, secret: 'must not be serialised' }),
   );
-  app.get('/api/_probe/boom/', async () => {
+  app.get('/api/_probe/boom/', { config: open }, async () => {
     throw new Error('password=hunter2 at SELECT * FROM users');
   });
-  app.get('/api/_probe/query/', { schema: { querystring: z.object({ period: z.string().optional(), flag: z.string().optional() }) } }, async (request) => request.query);
+  app.get('/api/_probe/query/', { config: open, schema: { querystring: z.object({ period: z.string().optional(), flag: z.string().optional() }) } }, async (request) => request.query);
   app.get(
     '/api/_probe/items/',
-    { schema: { querystring: z.object({ ...pageQueryFields, search: z.string().optional() }), response: { 200: pageOf(z.object({ n: z.number() })) } } },
+    { config: open, schema: { querystring: z.object({ ...pageQueryFields, search: z.string().optional() }), response: { 200: pageOf(z.object({ n: z.number() })) } } },
     async (request) => {
       const page = pageRequest(request.query, app.config);
       const all = Array.from({ length: 7 }, (_, i) => ({ n: i + 1 }));

@@ -44,6 +44,7 @@ export function presentUser(row: UserRow) {
     teams: [] as { id: string; name: string }[],
     team_name: null,
     profile: { profile_picture: row.profile_picture, bio: row.bio },
+    avatar: row.profile_picture,
     totp_enabled: row.totp_enabled,
     login_count: row.login_count,
     last_login: row.last_login ? new Date(row.last_login).toISOString() : null,

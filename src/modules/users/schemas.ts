@@ -27,6 +27,7 @@ export const UserOut = z.object({
   teams: z.array(z.object({ id: z.string(), name: z.string() })),
   team_name: z.string().nullable(),
   profile: z.object({ profile_picture: z.string().nullable(), bio: z.string() }),
+  avatar: z.string().nullable(),
   totp_enabled: z.boolean(),
   login_count: z.number(),
   last_login: z.string().nullable(),
