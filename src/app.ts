@@ -18,6 +18,7 @@ import { registerAuthentication } from './http/auth.ts';
 import { registerMultipart } from './http/multipart.ts';
 import { LocalFileStorage, type FileStorage } from './files/storage.ts';
 import { mediaRoutes } from './files/routes.ts';
+import { UrlSigner } from './files/signed-urls.ts';
 import { accessRoutes } from './modules/access/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
@@ -71,6 +72,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   app.decorate('db', db);
   app.decorate('appVersion', VERSION);
   app.decorate('files', files ?? new LocalFileStorage(`${config.dataDir}/media`));
+  app.decorate('urlSigner', new UrlSigner(config.secretKey));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { FileStorage } from '../files/storage.ts';
+import type { UrlSigner } from '../files/signed-urls.ts';
 
 /** The Fastify instance with Zod typing, as every routes.ts receives it. */
 export type AppInstance = FastifyInstance<
@@ -19,5 +20,6 @@ declare module 'fastify' {
     db: Database;
     appVersion: string;
     files: FileStorage;
+    urlSigner: UrlSigner;
   }
 }

@@ -109,6 +109,12 @@ export async function setRolePermissions(tx: Tx, orgId: string, roleId: string, 
   );
 }
 
+/** Every membership holding the role, active or not (a deactivated user keeps their role). */
+export async function countRoleHolders(tx: Tx, roleId: string): Promise<number> {
+  const [row] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM memberships WHERE role_id = ${roleId}`);
+  return row?.n ?? 0;
+}
+
 export async function deleteRole(tx: Tx, roleId: string) {
   await tx.execute(sql`DELETE FROM roles WHERE id = ${roleId}`);
 }

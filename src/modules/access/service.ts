@@ -109,7 +109,8 @@ export async function updateRole(
 export async function deleteRole(ctx: Ctx, roleId: string) {
   const role = await getRole(ctx, roleId);
   if (role.is_default) throw conflict('Default roles cannot be deleted.', 'protected');
-  if (role.user_count > 0) throw conflict('The role is assigned to users; reassign them first.', 'in_use');
+  // Deactivated members count too: deleting their role would leave them without one on reactivation.
+  if ((await repo.countRoleHolders(ctx.tx, roleId)) > 0) throw conflict('The role is assigned to users; reassign them first.', 'in_use');
   await repo.deleteRole(ctx.tx, roleId);
   await recordAudit(ctx, { entity: 'role', entityId: roleId, action: 'delete', oldValues: { name: role.name } });
 }

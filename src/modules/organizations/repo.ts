@@ -84,6 +84,12 @@ export async function updateOrganization(tx: Tx, id: string, f: OrganizationFiel
   if (sets.length) await tx.execute(sql`UPDATE organizations SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`);
 }
 
+/** Every membership, active or not. */
+export async function countMembers(tx: Tx, id: string): Promise<number> {
+  const [row] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM memberships WHERE organization_id = ${id}`);
+  return row?.n ?? 0;
+}
+
 export async function deleteOrganization(tx: Tx, id: string) {
   await tx.execute(sql`DELETE FROM organizations WHERE id = ${id}`);
 }

@@ -96,7 +96,9 @@ export function organizationRoutes(kit: AuthKit) {
         const filters = { search: request.query.search || undefined, isActive: request.query.is_active, limit: page.pageSize, offset: page.offset };
         let result;
         if (actor.isSuperuser) result = await inSystem(request, (ctx) => repo.listOrganizations(ctx.tx, filters));
-        else if (actor.orgId && hasPermission(actor, 'organization:view')) result = await inTenant(request, (ctx) => repo.listOrganizations(ctx.tx, { ...filters, onlyId: actor.orgId! }));
+        // The list is an administration screen: an Org Admin sees their own organisation in it,
+        // other roles read theirs through GET /api/organizations/{id}/.
+        else if (actor.orgId && hasPermission(actor, 'organization:change')) result = await inTenant(request, (ctx) => repo.listOrganizations(ctx.tx, { ...filters, onlyId: actor.orgId! }));
         else throw forbidden();
         return pageEnvelope(request, page, result.count, result.rows.map(presentOrg));
       },
@@ -156,7 +158,13 @@ export function organizationRoutes(kit: AuthKit) {
       });
     }
 
-    app.delete('/api/organizations/:id/', { config: { superAdmin: true }, schema: { tags, params: idParams } }, async (request, reply) => {
+    // Only Super Admins delete; anyone else naming another organisation gets 404 (never revealing it), their own 403.
+    app.delete('/api/organizations/:id/', { schema: { tags, params: idParams } }, async (request, reply) => {
+      const actor = requireActor(request);
+      if (!actor.isSuperuser) {
+        if (request.params.id !== actor.orgId) throw notFound('Organisation not found.');
+        throw forbidden();
+      }
       await withOrg(request, request.params.id, 'organization:delete', (ctx) => orgs.deleteOrganization(ctx, request.params.id));
       return reply.code(204).send();
     });

@@ -1,6 +1,7 @@
 // Organisations (tenants): created by Super Admins (optionally with their first admin) or by
 // public self-registration; each new organisation gets the default roles.
 import type { Tx } from '../../db/database.ts';
+import { pgErrorCode } from '../../db/errors.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { conflict, fieldError, notFound } from '../../http/errors.ts';
 import { ROLE_NAMES } from '../access/catalog.ts';
@@ -69,9 +70,20 @@ export async function createOrganizationWithAdmin(ctx: ServiceContext, org: repo
 export async function updateOrganization(ctx: ServiceContext, id: string, input: repo.OrganizationFields) {
   const before = await getOrganization(ctx.tx, id);
   if (input.name && (await repo.nameTaken(ctx.tx, input.name, id))) throw fieldError('name', 'An organisation with this name already exists.');
-  await repo.updateOrganization(ctx.tx, id, input);
+  try {
+    await repo.updateOrganization(ctx.tx, id, input);
+  } catch (err) {
+    // Under row-level security an Org Admin cannot see the other organisation holding the name.
+    if (pgErrorCode(err) === '23505') throw fieldError('name', 'An organisation with this name already exists.');
+    throw err;
+  }
   const after = await getOrganization(ctx.tx, id);
-  const changes = diff(before as unknown as Record<string, unknown>, { ...input } as Record<string, unknown>);
+  // Compare stored values of the fields actually sent (not raw input: '5000' vs '5000.00', 'npr' vs 'NPR', undefined).
+  const sent = Object.keys(input).filter((k) => input[k as keyof repo.OrganizationFields] !== undefined);
+  const changes = diff(
+    before as unknown as Record<string, unknown>,
+    Object.fromEntries(sent.map((k) => [k, (after as unknown as Record<string, unknown>)[k]])),
+  );
   if (changes.changed) await recordAudit(ctx, { entity: 'organization', entityId: id, action: 'update', organizationId: id, oldValues: changes.oldValues, newValues: changes.newValues });
   return after;
 }
@@ -79,9 +91,11 @@ export async function updateOrganization(ctx: ServiceContext, id: string, input:
 /** Refused while people belong to it: deactivate instead, or remove them first. */
 export async function deleteOrganization(ctx: ServiceContext, id: string) {
   const org = await getOrganization(ctx.tx, id);
-  if (org.user_count > 0) {
+  // Deactivated members count too: their memberships would otherwise vanish with the organisation.
+  const members = await repo.countMembers(ctx.tx, id);
+  if (members > 0) {
     throw conflict(
-      `Cannot delete "${org.name}": it has associated data (protected foreign keys: ${org.user_count} member(s)). Deactivate it instead.`,
+      `Cannot delete "${org.name}": it has associated data (protected foreign keys: ${members} member(s)). Deactivate it instead.`,
       'protected',
     );
   }
