@@ -32,6 +32,8 @@ export interface RouteAccess {
   permission?: string | readonly string[];
   /** Only Super Admins. */
   superAdmin?: boolean;
+  /** 400s answer the bare DRF field map, without detail/code/message (web-client quirk). */
+  plainFieldErrors?: boolean;
 }
 
 declare module 'fastify' {

@@ -39,8 +39,12 @@ export const tooManyRequests = (retryAfterSeconds: number, detail?: string) =>
     'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
   });
 
-/** One field's error as DRF would write it: `{field: ["message"]}`. */
-export const fieldError = (field: string, message: string) => new ValidationError({ [field]: [message] }, message);
+/**
+ * One field's error as DRF would write it: `{field: ["message"]}`. A dotted path nests it the
+ * way DRF nests list items: `payments.0.amount` → `{payments: [{amount: ["message"]}]}`.
+ */
+export const fieldError = (field: string, message: string) =>
+  new ValidationError(nestFieldErrors([{ path: field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message }]), message);
 
 /** Turns issue paths into DRF's nested error shape: `{payments: [{amount: ["…"]}]}`. */
 export function nestFieldErrors(issues: { path: readonly PropertyKey[]; message: string }[]): FieldErrors {
@@ -97,6 +101,10 @@ export function errorBody(request: FastifyRequest, code: string, detail: string,
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError) {
   if (err.headers) reply.headers(err.headers);
+  // A few web-client routes show field toasts only for a bare DRF field map (no message).
+  if (err.statusCode === 400 && err.fields && request.routeOptions.config?.plainFieldErrors) {
+    return reply.code(400).send(err.fields);
+  }
   const detail = err.fields && err.message === 'Invalid input.' ? (firstMessage(err.fields) ?? err.message) : err.message;
   return reply.code(err.statusCode).send(errorBody(request, err.code, detail, err.fields));
 }

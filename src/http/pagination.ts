@@ -23,9 +23,18 @@ export interface PageLimits {
   maxPageSize: number;
 }
 
-export function pageRequest(query: { page?: number | undefined; page_size?: number | undefined; limit?: number | undefined }, limits: PageLimits): PageRequest {
+/**
+ * `wholeListByDefault` is for the web client's routes: it keeps only `results` and paginates
+ * tables itself, so without an explicit size it gets everything up to the ceiling.
+ */
+export function pageRequest(
+  query: { page?: number | undefined; page_size?: number | undefined; limit?: number | undefined },
+  limits: PageLimits,
+  options: { wholeListByDefault?: boolean } = {},
+): PageRequest {
   const page = query.page ?? 1;
-  const pageSize = Math.min(query.page_size ?? query.limit ?? limits.pageSize, limits.maxPageSize);
+  const fallback = options.wholeListByDefault ? limits.maxPageSize : limits.pageSize;
+  const pageSize = Math.min(query.page_size ?? query.limit ?? fallback, limits.maxPageSize);
   return { page, pageSize, offset: (page - 1) * pageSize };
 }
 

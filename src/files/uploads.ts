@@ -1,0 +1,40 @@
+// Files that arrive with a request: checked before any work starts (so a bad file stores
+// nothing), written during the work, and removed again if the work fails.
+import { fieldError } from '../http/errors.ts';
+import type { UploadedFile } from '../http/multipart.ts';
+import { MAX_UPLOAD_BYTES } from '../http/multipart.ts';
+import { checkUpload, type FileKind } from './detect.ts';
+import type { FileStorage } from './storage.ts';
+
+export const RECEIPT_KINDS: readonly FileKind[] = ['pdf', 'png', 'jpeg', 'gif', 'doc', 'docx'];
+export const INVOICE_KINDS: readonly FileKind[] = ['pdf', 'png', 'jpeg'];
+
+export interface CheckedFile {
+  kind: FileKind;
+  data: Buffer;
+  filename: string;
+}
+
+/** Validates one upload; `field` names it in the 400 (e.g. "payments.0.receipt_file"). */
+export function checkedFile(file: UploadedFile, allowed: readonly FileKind[], field: string): CheckedFile {
+  const result = checkUpload(file, allowed, MAX_UPLOAD_BYTES);
+  if (!result.ok || !result.kind) throw fieldError(field, result.problem ?? 'Invalid file.');
+  return { kind: result.kind, data: file.data, filename: file.filename };
+}
+
+export class UploadBatch {
+  private readonly stored: string[] = [];
+  constructor(private readonly storage: FileStorage) {}
+
+  async store(folder: 'receipts' | 'invoices', file: CheckedFile): Promise<string> {
+    const key = await this.storage.put(folder, file.kind, file.data);
+    this.stored.push(key);
+    return key;
+  }
+
+  /** Removes everything stored by this batch (the work it belonged to failed). */
+  async discard(): Promise<void> {
+    await Promise.all(this.stored.map((k) => this.storage.remove(k).catch(() => undefined)));
+    this.stored.length = 0;
+  }
+}

@@ -1,0 +1,243 @@
+// SQL for deals: one query for a page of deals with client and people, then their payments and
+// recent activity for the whole page in one query each (no N+1).
+import type { SQL } from 'drizzle-orm';
+import { rows, sql, type Tx } from '../../db/database.ts';
+import { isUuid } from '../../http/fields.ts';
+
+export interface DealRow {
+  id: string;
+  organization_id: string;
+  deal_code: string;
+  client_id: string;
+  client_name: string;
+  client_email: string;
+  client_phone: string;
+  client_address: string;
+  project_id: string | null;
+  deal_name: string;
+  deal_value: string;
+  currency: string;
+  deal_date: string;
+  due_date: string | null;
+  declared_payment_status: string;
+  payment_status: string;
+  payment_method: string;
+  source_type: string;
+  verification_status: string;
+  client_status: string;
+  deal_remarks: string;
+  verified_total: string;
+  received_total: string;
+  payment_count: number;
+  version: number;
+  approved_by: string | null;
+  approved_at: string | null;
+  created_by: string;
+  created_by_name: string;
+  created_by_email: string;
+  updated_by: string | null;
+  updated_by_name: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const DEAL_SELECT = sql`
+  SELECT d.id, d.organization_id, d.deal_code, d.client_id, c.client_name, c.email AS client_email, c.phone_number AS client_phone,
+         c.address AS client_address, d.project_id, d.deal_name, d.deal_value::text AS deal_value, d.currency,
+         to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, to_char(d.due_date, 'YYYY-MM-DD') AS due_date,
+         d.declared_payment_status, d.payment_status, d.payment_method, d.source_type, d.verification_status, d.client_status,
+         d.deal_remarks, d.verified_total::text AS verified_total,
+         (SELECT COALESCE(sum(p.received_amount), 0)::text FROM payments p WHERE p.deal_id = d.id AND p.status <> 'rejected') AS received_total,
+         d.payment_count, d.version, d.approved_by, d.approved_at,
+         d.created_by, trim(cu.first_name || ' ' || cu.last_name) AS created_by_name, cu.email AS created_by_email,
+         d.updated_by, trim(uu.first_name || ' ' || uu.last_name) AS updated_by_name, d.created_at, d.updated_at
+  FROM deals d
+  JOIN clients c ON c.id = d.client_id
+  JOIN users cu ON cu.id = d.created_by
+  LEFT JOIN users uu ON uu.id = d.updated_by`;
+
+/** `DLID0001` or a UUID: the web client uses both. */
+export function dealRef(ref: string): SQL | undefined {
+  if (isUuid(ref)) return sql`d.id = ${ref}`;
+  if (/^[A-Za-z]{2,8}-?\d{1,12}$/.test(ref)) return sql`d.deal_code = ${ref.toUpperCase()}`;
+  return undefined;
+}
+
+export async function findDeal(tx: Tx, orgId: string, ref: string, visible: SQL, forUpdate = false): Promise<DealRow | undefined> {
+  const match = dealRef(ref);
+  if (!match) return undefined;
+  const lock = forUpdate ? sql` FOR UPDATE OF d` : sql``;
+  const [row] = await rows<DealRow>(tx, sql`${DEAL_SELECT} WHERE d.organization_id = ${orgId} AND d.deleted_at IS NULL AND ${match} AND ${visible}${lock}`);
+  return row;
+}
+
+export interface DealListFilters {
+  orgId: string;
+  visible: SQL;
+  where: SQL[];
+  ordering: SQL;
+  limit: number;
+  offset: number;
+}
+
+export async function listDeals(tx: Tx, f: DealListFilters): Promise<{ count: number; rows: DealRow[] }> {
+  const cond = sql.join([sql`d.organization_id = ${f.orgId}`, sql`d.deleted_at IS NULL`, f.visible, ...f.where], sql` AND `);
+  const [counted] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM deals d JOIN clients c ON c.id = d.client_id WHERE ${cond}`);
+  // The page's ids first, so deep pages do not join and aggregate the rows they skip.
+  const page = await rows<DealRow>(
+    tx,
+    sql`WITH page AS (SELECT d.id FROM deals d JOIN clients c ON c.id = d.client_id WHERE ${cond} ORDER BY ${f.ordering}, d.id DESC LIMIT ${f.limit} OFFSET ${f.offset})
+        ${DEAL_SELECT} JOIN page ON page.id = d.id ORDER BY ${f.ordering}, d.id DESC`,
+  );
+  return { count: counted?.n ?? 0, rows: page };
+}
+
+export interface PaymentRow {
+  id: string;
+  deal_id: string;
+  deal_code: string;
+  transaction_id: string;
+  payment_date: string;
+  received_amount: string;
+  payment_method: string;
+  payment_category: string;
+  cheque_number: string | null;
+  bank_reference: string;
+  payment_remarks: string;
+  receipt_key: string | null;
+  status: string;
+  verified_amount: string | null;
+  verified_by: string | null;
+  verified_by_name: string | null;
+  verified_by_email: string | null;
+  verified_at: string | null;
+  verification_remarks: string;
+  info_requested: boolean;
+  version: number;
+  currency: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  invoice_id: string | null;
+  invoice_code: string | null;
+  invoice_status: string | null;
+}
+
+export const PAYMENT_SELECT = sql`
+  SELECT p.id, p.deal_id, d.deal_code, p.transaction_id, to_char(p.payment_date, 'YYYY-MM-DD') AS payment_date,
+         p.received_amount::text AS received_amount, p.payment_method, p.payment_category, p.cheque_number, p.bank_reference,
+         p.payment_remarks, p.receipt_key, p.status, p.verified_amount::text AS verified_amount, p.verified_by,
+         trim(vu.first_name || ' ' || vu.last_name) AS verified_by_name, vu.email AS verified_by_email, p.verified_at,
+         p.verification_remarks, p.info_requested, p.version, d.currency, p.created_by, p.created_at, p.updated_at,
+         i.id AS invoice_id, i.invoice_code, i.status AS invoice_status
+  FROM payments p
+  JOIN deals d ON d.id = p.deal_id
+  LEFT JOIN users vu ON vu.id = p.verified_by
+  LEFT JOIN invoices i ON i.payment_id = p.id`;
+
+export function paymentsOfDeals(tx: Tx, dealIds: string[]): Promise<PaymentRow[]> {
+  if (!dealIds.length) return Promise.resolve([]);
+  return rows<PaymentRow>(tx, sql`${PAYMENT_SELECT} WHERE p.deal_id = ANY(${sql.param(dealIds)}::uuid[]) ORDER BY p.created_at, p.id`);
+}
+
+export interface ActivityRow {
+  id: string;
+  deal_id: string | null;
+  action: string;
+  description: string;
+  user_id: string | null;
+  user_name: string | null;
+  user_first_name: string | null;
+  user_email: string | null;
+  created_at: string;
+}
+
+/** The newest `perDeal` activity entries of each deal. */
+export function activityOfDeals(tx: Tx, dealIds: string[], perDeal: number): Promise<ActivityRow[]> {
+  if (!dealIds.length) return Promise.resolve([]);
+  return rows<ActivityRow>(
+    tx,
+    sql`SELECT * FROM (
+          SELECT a.id, a.deal_id, a.action, a.description, a.user_id, trim(u.first_name || ' ' || u.last_name) AS user_name,
+                 u.first_name AS user_first_name, u.email AS user_email, a.created_at,
+                 row_number() OVER (PARTITION BY a.deal_id ORDER BY a.created_at DESC, a.id DESC) AS rn
+          FROM activity_logs a LEFT JOIN users u ON u.id = a.user_id
+          WHERE a.deal_id = ANY(${sql.param(dealIds)}::uuid[])) x
+        WHERE x.rn <= ${perDeal} ORDER BY x.created_at DESC, x.id DESC`,
+  );
+}
+
+export interface NewDeal {
+  orgId: string;
+  code: string;
+  clientId: string;
+  projectId: string | null;
+  dealName: string;
+  dealValue: string;
+  currency: string;
+  dealDate: string;
+  dueDate: string | null;
+  paymentStatus: string;
+  paymentMethod: string;
+  sourceType: string;
+  remarks: string;
+  createdBy: string;
+}
+
+export async function insertDeal(tx: Tx, d: NewDeal): Promise<string> {
+  const [row] = await rows<{ id: string }>(
+    tx,
+    sql`INSERT INTO deals (organization_id, deal_code, client_id, project_id, deal_name, deal_value, currency, deal_date, due_date,
+          declared_payment_status, payment_status, payment_method, source_type, deal_remarks, created_by, updated_by)
+        VALUES (${d.orgId}, ${d.code}, ${d.clientId}, ${d.projectId}, ${d.dealName}, ${d.dealValue}, ${d.currency}, ${d.dealDate},
+          ${d.dueDate}, ${d.paymentStatus}, ${d.paymentStatus}, ${d.paymentMethod}, ${d.sourceType}, ${d.remarks}, ${d.createdBy}, ${d.createdBy})
+        RETURNING id`,
+  );
+  return row!.id;
+}
+
+export async function updateDealColumns(tx: Tx, dealId: string, sets: SQL[], updatedBy: string) {
+  await tx.execute(sql`UPDATE deals SET ${sql.join([...sets, sql`updated_by = ${updatedBy}`, sql`version = version + 1`], sql`, `)} WHERE id = ${dealId}`);
+}
+
+/**
+ * Deal status follows the money: verified total against the value gives payment_status;
+ * a verified payment (or a direct approval) makes the deal verified, and all-rejected makes it rejected.
+ */
+export async function refreshDealMoney(tx: Tx, dealId: string): Promise<void> {
+  // The version moves only when the derived figures change, so If-Match detects them as edits.
+  await tx.execute(sql`
+    WITH money AS (
+      SELECT COALESCE(sum(p.verified_amount) FILTER (WHERE p.status = 'verified'), 0) AS verified_total,
+             count(*) AS payment_count,
+             count(*) FILTER (WHERE p.status = 'verified') AS verified_count,
+             count(*) FILTER (WHERE p.status = 'rejected') AS rejected_count
+      FROM payments p WHERE p.deal_id = ${dealId}),
+    derived AS (
+      SELECT d.id, money.verified_total, money.payment_count,
+             CASE WHEN money.verified_total >= d.deal_value THEN 'full_payment'
+                  WHEN money.verified_total > 0 THEN 'partial_payment'
+                  ELSE d.declared_payment_status END AS payment_status,
+             CASE WHEN money.verified_count > 0 OR d.approved_at IS NOT NULL THEN 'verified'
+                  WHEN money.payment_count > 0 AND money.rejected_count = money.payment_count THEN 'rejected'
+                  ELSE 'pending' END AS verification_status
+      FROM deals d, money WHERE d.id = ${dealId})
+    UPDATE deals d SET
+      verified_total = derived.verified_total,
+      payment_count = derived.payment_count,
+      payment_status = derived.payment_status,
+      verification_status = derived.verification_status,
+      version = d.version + CASE WHEN (d.verified_total, d.payment_status, d.verification_status)
+        IS DISTINCT FROM (derived.verified_total, derived.payment_status, derived.verification_status) THEN 1 ELSE 0 END
+    FROM derived WHERE d.id = derived.id`);
+}
+
+/** The client's status follows its balance: bad debt wins, then any unpaid deal keeps it pending. */
+export async function refreshClientStatus(tx: Tx, clientId: string): Promise<void> {
+  await tx.execute(sql`
+    UPDATE clients c SET status = CASE
+      WHEN EXISTS (SELECT 1 FROM payments p JOIN deals d ON d.id = p.deal_id WHERE d.client_id = c.id AND p.status = 'bad_debt') THEN 'bad_debt'
+      WHEN NOT EXISTS (SELECT 1 FROM deals d WHERE d.client_id = c.id AND d.deleted_at IS NULL AND d.verified_total < d.deal_value) THEN 'clear'
+      ELSE 'pending' END
+    WHERE c.id = ${clientId}`);
+}

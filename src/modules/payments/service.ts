@@ -1,0 +1,101 @@
+// Recording a payment on a deal: its transaction code, receipt, invoice, activity and audit.
+import { rows, sql } from '../../db/database.ts';
+import { nextCode } from '../../db/codes.ts';
+import { pgConstraint, pgErrorCode } from '../../db/errors.ts';
+import type { Actor } from '../../http/auth.ts';
+import type { ServiceContext } from '../../http/context.ts';
+import { fieldError } from '../../http/errors.ts';
+import type { CheckedFile, UploadBatch } from '../../files/uploads.ts';
+import { money, toCents } from '../../money.ts';
+import { logActivity } from '../activity/recorder.ts';
+import { recordAudit } from '../audit/recorder.ts';
+import { organizationToday } from '../organizations/clock.ts';
+import type { NestedPaymentInput } from './schemas.ts';
+
+type Ctx = ServiceContext & { actor: Actor };
+
+export interface PayableDeal {
+  id: string;
+  deal_code: string;
+  deal_value: string;
+  currency: string;
+  payment_method: string;
+  due_date: string | null;
+  client_id: string;
+}
+
+const METHODS = new Set(['wallet', 'bank', 'cheque', 'cash']);
+
+/** Field-error prefix: nested payments report as payments[i].field, single ones as field. */
+type FieldPrefix = (field: string) => string;
+export const flatField: FieldPrefix = (f) => f;
+
+async function assertChequeFree(ctx: Ctx, cheque: string, field: string) {
+  const taken = await rows(ctx.tx, sql`SELECT 1 FROM payments WHERE organization_id = ${ctx.orgId} AND cheque_number = ${cheque}`);
+  if (taken.length) throw fieldError(field, `Cheque number '${cheque}' has already been used in this organisation.`);
+}
+
+/** Refuses payments that would take the money received beyond the deal's value. */
+export async function assertWithinDealValue(ctx: Ctx, deal: PayableDeal, adding: string[], field: string) {
+  const [row] = await rows<{ received: string }>(
+    ctx.tx,
+    sql`SELECT COALESCE(sum(received_amount), 0)::text AS received FROM payments WHERE deal_id = ${deal.id} AND status NOT IN ('rejected', 'refunded')`,
+  );
+  const total = adding.reduce((acc, a) => acc.plus(a), money(row?.received ?? 0));
+  if (total.greaterThan(deal.deal_value)) {
+    const outstanding = money(deal.deal_value).minus(row?.received ?? 0);
+    throw fieldError(field, `The payments exceed the deal value; at most ${toCents(outstanding.isNegative() ? 0 : outstanding)} ${deal.currency} is outstanding.`);
+  }
+}
+
+export async function recordPayment(
+  ctx: Ctx,
+  deal: PayableDeal,
+  input: NestedPaymentInput,
+  receipt: CheckedFile | undefined,
+  uploads: UploadBatch,
+  name: FieldPrefix = flatField,
+): Promise<string> {
+  const today = await organizationToday(ctx.tx, ctx.orgId!);
+  if (input.payment_date > today) throw fieldError(name('payment_date'), 'The payment date cannot be in the future.');
+  if (input.cheque_number) await assertChequeFree(ctx, input.cheque_number, name('cheque_number'));
+  const method = input.payment_method ?? (input.payment_type && METHODS.has(input.payment_type) ? input.payment_type : deal.payment_method);
+  const receiptKey = receipt ? await uploads.store('receipts', receipt) : null;
+  const transactionId = await nextCode(ctx.tx, ctx.orgId!, 'payment');
+  let paymentId: string;
+  try {
+    const [row] = await rows<{ id: string }>(
+      ctx.tx,
+      sql`INSERT INTO payments (organization_id, deal_id, transaction_id, payment_date, received_amount, payment_method, payment_category,
+            cheque_number, bank_reference, payment_remarks, receipt_key, receipt_name, created_by)
+          VALUES (${ctx.orgId}, ${deal.id}, ${transactionId}, ${input.payment_date}, ${input.received_amount}, ${method},
+            ${input.payment_category ?? 'partial'}, ${input.cheque_number ?? null}, ${input.bank_reference ?? ''}, ${input.payment_remarks ?? ''},
+            ${receiptKey}, ${receipt?.filename ?? null}, ${ctx.actor.userId})
+          RETURNING id`,
+    );
+    paymentId = row!.id;
+  } catch (err) {
+    // Two requests with one cheque number at the same moment: the index decides.
+    if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'payments_org_cheque_key') {
+      throw fieldError(name('cheque_number'), `Cheque number '${input.cheque_number}' has already been used in this organisation.`);
+    }
+    throw err;
+  }
+  const invoiceCode = await nextCode(ctx.tx, ctx.orgId!, 'invoice');
+  await ctx.tx.execute(sql`INSERT INTO invoices (organization_id, invoice_code, payment_id, deal_id, amount, tax_amount, total_amount, currency, due_date)
+    VALUES (${ctx.orgId}, ${invoiceCode}, ${paymentId}, ${deal.id}, ${input.received_amount}, 0, ${input.received_amount}, ${deal.currency}, ${deal.due_date})`);
+  await ctx.tx.execute(sql`UPDATE deals SET payment_count = payment_count + 1 WHERE id = ${deal.id}`);
+  await logActivity(ctx, {
+    dealId: deal.id,
+    action: 'payment_recorded',
+    description: `Payment ${transactionId} of ${toCents(input.received_amount)} ${deal.currency} received via ${method}.`,
+    metadata: { payment_id: paymentId, transaction_id: transactionId },
+  });
+  await recordAudit(ctx, {
+    entity: 'payment',
+    entityId: paymentId,
+    action: 'create',
+    newValues: { transaction_id: transactionId, deal: deal.deal_code, received_amount: toCents(input.received_amount), payment_date: input.payment_date, cheque_number: input.cheque_number ?? null, invoice: invoiceCode },
+  });
+  return paymentId;
+}
