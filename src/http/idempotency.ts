@@ -14,6 +14,10 @@ const ABANDONED_AFTER_SECONDS = 300;
 
 /** A stable digest of the request: method, path and body, with files by content hash. */
 function requestDigest(request: FastifyRequest): string {
+  return digestOf(request.method, request.url.split('?')[0] ?? '', request.body);
+}
+
+export function digestOf(method: string, path: string, body: unknown): string {
   const canonical = (value: unknown): unknown => {
     if (Buffer.isBuffer(value)) return { sha256: createHash('sha256').update(value).digest('hex') };
     if (Array.isArray(value)) return value.map(canonical);
@@ -22,8 +26,7 @@ function requestDigest(request: FastifyRequest): string {
     }
     return value;
   };
-  const path = request.url.split('?')[0];
-  return createHash('sha256').update(`${request.method} ${path}\n${JSON.stringify(canonical(request.body ?? null))}`).digest('hex');
+  return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(canonical(body ?? null))}`).digest('hex');
 }
 
 type Claim = { kind: 'new' } | { kind: 'replay'; status: number; body: string };

@@ -1,0 +1,183 @@
+// Deals: race-free codes, idempotent creation, optimistic locking, visibility and tenancy.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows, sql } from '../../src/db/database.ts';
+import { digestOf } from '../../src/http/idempotency.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { auth, createOrg, type TestOrg } from '../support/identity.ts';
+import { createClient, createDeal, today } from '../support/sales.ts';
+
+let t: TestApp;
+let org: TestOrg;
+let other: TestOrg;
+let clientId: string;
+beforeAll(async () => {
+  t = await createTestApp();
+  org = await createOrg(t, 'Deals Org');
+  other = await createOrg(t, 'Other Deals Org');
+  clientId = (await createClient(t, org.users.sales.token)).id;
+});
+afterAll(() => t.close());
+
+const inject = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, token?: string, payload?: object, headers: Record<string, string> = {}) =>
+  t.app.inject({ method, url, payload, headers: { ...(token ? auth(token) : {}), ...headers } });
+
+describe('deal codes', () => {
+  it('50 concurrent creations get 50 distinct consecutive codes; another organisation starts at DLID0001', async () => {
+    const fresh = await createOrg(t, 'Code Org');
+    const client = await createClient(t, fresh.users.sales.token);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => inject('POST', '/api/deals/', fresh.users.sales.token, { client_id: client.id, deal_value: `${100 + i}.00`, payment_method: 'cash' })),
+    );
+    expect(results.every((r) => r.statusCode === 201)).toBe(true);
+    const codes = results.map((r) => r.json().deal_id as string).sort();
+    expect(new Set(codes).size).toBe(50);
+    expect(codes[0]).toBe('DLID0001');
+    expect(codes[49]).toBe('DLID0050');
+    const otherClient = await createClient(t, other.users.sales.token);
+    const first = await createDeal(t, other.users.sales.token, otherClient.id);
+    expect(first.deal_id).toBe('DLID0001');
+  }, 60_000);
+
+  it('codes keep growing past four digits', async () => {
+    const fresh = await createOrg(t, 'Big Code Org');
+    await t.db.system((tx) => tx.execute(sql`INSERT INTO code_sequences (organization_id, name, last_value) VALUES (${fresh.id}, 'deal', 9999)`));
+    const client = await createClient(t, fresh.users.sales.token);
+    expect((await createDeal(t, fresh.users.sales.token, client.id)).deal_id).toBe('DLID10000');
+    expect((await createDeal(t, fresh.users.sales.token, client.id)).deal_id).toBe('DLID10001');
+  });
+});
+
+describe('idempotent creation', () => {
+  it('the same Idempotency-Key replays the first response and creates one payment; another body → 422', async () => {
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    const body = { deal_id: deal.deal_id, payment_date: today(), received_amount: '100.00', payment_remarks: 'x' };
+    const headers = { 'idempotency-key': 'pay-once-123' };
+    const first = await inject('POST', '/api/payments/', org.users.sales.token, body, headers);
+    const second = await inject('POST', '/api/payments/', org.users.sales.token, body, headers);
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(201);
+    expect(second.json().id).toBe(first.json().id);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    const [count] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM payments WHERE deal_id = ${deal.id}`));
+    expect(count?.n).toBe(1);
+    const different = await inject('POST', '/api/payments/', org.users.sales.token, { ...body, received_amount: '200.00' }, headers);
+    expect(different.statusCode).toBe(422);
+    expect(different.json().code).toBe('idempotency_key_reused');
+  });
+
+  it('a key in flight answers 409; a failed attempt can be retried with the same key', async () => {
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    const body = { deal_id: deal.id, payment_date: today(), received_amount: '1.00' };
+    const hash = digestOf('POST', '/api/payments/', body);
+    await t.db.system((tx) =>
+      tx.execute(sql`INSERT INTO idempotency_keys (organization_id, user_id, key, method, path, request_hash) VALUES (${org.id}, ${org.users.sales.id}, 'busy-key', 'POST', '/api/payments/', ${hash})`),
+    );
+    const busy = await inject('POST', '/api/payments/', org.users.sales.token, body, { 'idempotency-key': 'busy-key' });
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().code).toBe('idempotency_in_flight');
+    const bad = await inject('POST', '/api/payments/', org.users.sales.token, { deal_id: deal.id, payment_date: '2999-01-01', received_amount: '1.00' }, { 'idempotency-key': 'retry-key' });
+    expect(bad.statusCode).toBe(400);
+    // The failed attempt left no key behind, so the same request is evaluated again (not replayed or 409).
+    const again = await inject('POST', '/api/payments/', org.users.sales.token, { deal_id: deal.id, payment_date: '2999-01-01', received_amount: '1.00' }, { 'idempotency-key': 'retry-key' });
+    expect(again.statusCode).toBe(400);
+    const [keys] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = 'retry-key'`));
+    expect(keys?.n).toBe(0);
+  });
+});
+
+describe('updates', () => {
+  it('If-Match with a stale version answers 412; the current one updates and bumps the version', async () => {
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    const ok = await inject('PATCH', `/api/deals/${deal.deal_id}/`, org.users.sales.token, { deal_name: 'Renamed' }, { 'if-match': String(deal.version) });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().version).toBeGreaterThan(deal.version);
+    const stale = await inject('PATCH', `/api/deals/${deal.deal_id}/`, org.users.sales.token, { deal_name: 'Lost update' }, { 'if-match': String(deal.version) });
+    expect(stale.statusCode).toBe(412);
+    const web = await inject('PUT', `/api/deals/deals/${deal.deal_id}/`, org.users.sales.token, { deal_remarks: 'edited', version: 'edited' });
+    expect(web.statusCode).toBe(200);
+    expect(web.json()).toMatchObject({ deal_name: 'Renamed', deal_remarks: 'edited', edit_status: 'edited' });
+  });
+
+  it('refuses bad input with field errors, never a 500', async () => {
+    const bad = await inject('POST', '/api/deals/', org.users.sales.token, { client_id: clientId, deal_value: '-5', payment_method: 'barter', due_date: 'soon' });
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(bad.json())).toEqual(expect.arrayContaining(['deal_value', 'payment_method', 'due_date']));
+    const overpaid = await inject('POST', '/api/deals/', org.users.sales.token, {
+      client_id: clientId, deal_value: '100', payment_method: 'cash', payments: [{ payment_date: today(), received_amount: '150' }],
+    });
+    expect(overpaid.statusCode).toBe(400);
+    expect(overpaid.json().payments).toBeDefined();
+    const future = await inject('POST', '/api/deals/', org.users.sales.token, {
+      client_id: clientId, deal_value: '100', payment_method: 'cash', payments: [{ payment_date: '2999-01-01', received_amount: '50' }],
+    });
+    expect(future.json().payments[0].payment_date).toBeDefined();
+    const dueBefore = await inject('POST', '/api/deals/', org.users.sales.token, { client_id: clientId, deal_value: '100', payment_method: 'cash', deal_date: '2026-05-01', due_date: '2026-04-01' });
+    expect(dueBefore.json().due_date).toBeDefined();
+  });
+
+  it('a failed nested payment rolls the whole deal back', async () => {
+    const existing = await createDeal(t, org.users.sales.token, clientId, { payments: [{ payment_date: today(), received_amount: '10', cheque_number: 'DUP-123456' }] });
+    expect(existing.payments).toHaveLength(1);
+    const [before] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM deals WHERE organization_id = ${org.id}`));
+    const dup = await inject('POST', '/api/deals/', org.users.sales.token, {
+      client_id: clientId, deal_value: '100', payment_method: 'cheque', payments: [{ payment_date: today(), received_amount: '10', cheque_number: 'DUP-123456' }],
+    });
+    expect(dup.statusCode).toBe(400);
+    expect(dup.json().payments[0].cheque_number[0]).toMatch(/already been used/);
+    const [after] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM deals WHERE organization_id = ${org.id}`));
+    expect(after?.n).toBe(before?.n);
+  });
+});
+
+describe('access', () => {
+  it('a salesperson with own visibility sees only their deals; a verifier sees all', async () => {
+    const mine = await createDeal(t, org.users.sales.token, clientId);
+    const leadClient = await createClient(t, org.users.lead.token);
+    const theirs = await createDeal(t, org.users.lead.token, leadClient.id);
+    const list = await inject('GET', '/api/deals/?page_size=1000', org.users.sales.token);
+    const ids = (list.json().results as { id: string }[]).map((d) => d.id);
+    expect(ids).toContain(mine.id);
+    expect(ids).not.toContain(theirs.id);
+    expect((await inject('GET', `/api/deals/${theirs.deal_id}/`, org.users.sales.token)).statusCode).toBe(404);
+    const verifierIds = ((await inject('GET', '/api/deals/?page_size=1000', org.users.verifier.token)).json().results as { id: string }[]).map((d) => d.id);
+    expect(verifierIds).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+  });
+
+  it('401 without token, 403 without permission, 404 across organisations', async () => {
+    const deal = await createDeal(t, org.users.sales.token, clientId, { payments: [{ payment_date: today(), received_amount: '5' }] });
+    expect((await inject('GET', '/api/deals/')).statusCode).toBe(401);
+    expect((await inject('POST', '/api/deals/', org.users.member.token, { client_id: clientId, deal_value: '1', payment_method: 'cash' })).statusCode).toBe(403);
+    expect((await inject('DELETE', `/api/deals/${deal.id}/`, org.users.verifier.token)).statusCode).toBe(403);
+    const foreign = other.users.admin.token;
+    for (const url of [`/api/deals/${deal.id}/`, `/api/deals/deals/${deal.id}/expand/`, `/api/deals/${deal.id}/payments/`, `/api/deals/${deal.id}/invoices/`, `/api/deals/deals/${deal.id}/log-activity/`, `/api/payments/${deal.payments[0]!.id}/`, `/api/verifier/verifier-form/${deal.payments[0]!.id}/`]) {
+      expect((await inject('GET', url, foreign)).statusCode, url).toBe(404);
+    }
+    expect((await inject('POST', `/api/verifier/verify/${deal.payments[0]!.id}/`, other.users.verifier.token, { status: 'approved' })).statusCode).toBe(404);
+    expect((await inject('POST', '/api/payments/', other.users.sales.token, { deal_id: deal.id, payment_date: today(), received_amount: '1' })).statusCode).toBe(404);
+    // A client of another organisation cannot be used for a deal.
+    const otherClient = await createClient(t, other.users.sales.token);
+    const cross = await inject('POST', '/api/deals/', org.users.sales.token, { client_id: otherClient.id, deal_value: '1', payment_method: 'cash' });
+    expect(cross.statusCode).toBe(400);
+    expect(cross.json().client_id).toBeDefined();
+    expect((await inject('GET', '/api/deals/deals/not-a-deal/', org.users.admin.token)).statusCode).toBe(404);
+  });
+
+  it('deleting is soft, audited, and refused once money is verified', async () => {
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    expect((await inject('DELETE', `/api/deals/deals/${deal.id}/`, org.users.sales.token)).statusCode).toBe(204);
+    expect((await inject('GET', `/api/deals/${deal.id}/`, org.users.sales.token)).statusCode).toBe(404);
+    const [row] = await t.db.system((tx) => rows<{ deleted: boolean }>(tx, sql`SELECT deleted_at IS NOT NULL AS deleted FROM deals WHERE id = ${deal.id}`));
+    expect(row?.deleted).toBe(true);
+    const audit = await t.db.system((tx) => rows<{ action: string }>(tx, sql`SELECT action FROM audit_log WHERE entity = 'deal' AND entity_id = ${deal.id} ORDER BY created_at`));
+    expect(audit.map((a) => a.action)).toEqual(['create', 'delete']);
+  });
+
+  it('approval needs deals:verify and is not for one\'s own deal', async () => {
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    expect((await inject('POST', `/api/deals/${deal.id}/approve/`, org.users.sales.token)).statusCode).toBe(403);
+    const ok = await inject('POST', `/api/deals/${deal.id}/approve/`, org.users.verifier.token);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().verification_status).toBe('verified');
+    expect((await inject('POST', `/api/deals/${deal.id}/approve/`, org.users.verifier.token)).statusCode).toBe(409);
+  });
+});
