@@ -14,7 +14,7 @@ export async function prepareDatabase(db: Database): Promise<void> {
 
 export async function startupTasks(app: AppInstance): Promise<void> {
   if (!app.config.seedDemoData) return;
-  const created = await seedDemoIfEmpty(app.db);
+  const created = await seedDemoIfEmpty(app.db, app.files);
   if (!created) return;
   const lines = created.map((u) => `  ${u.role.padEnd(12)} ${u.email.padEnd(30)} ${u.password}`);
   app.log.info(`Demo organisation "${created[0]?.organization}" created. Sign in with:\n${lines.join('\n')}`);

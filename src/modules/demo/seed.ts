@@ -5,6 +5,8 @@ import { ROLE_NAMES } from '../access/catalog.ts';
 import { createDefaultRoles } from '../access/service.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { insertMembership, insertUser } from '../users/repo.ts';
+import type { FileStorage } from '../../files/storage.ts';
+import { seedSalesDemo } from './sales.ts';
 
 export const DEMO_PASSWORD = 'Prs-Demo-2026!';
 export const DEMO_ORGANIZATION = 'Demo Organization';
@@ -19,7 +21,7 @@ export const DEMO_USERS: readonly { email: string; first: string; last: string; 
   { email: 'member@demo.prs.test', first: 'Mina', last: 'Member', role: ROLE_NAMES.teamMember },
 ];
 
-export async function seedDemoIfEmpty(db: Database): Promise<{ organization: string; email: string; role: string; password: string }[] | null> {
+export async function seedDemoIfEmpty(db: Database, files: FileStorage): Promise<{ organization: string; email: string; role: string; password: string }[] | null> {
   const hash = await hashPassword(DEMO_PASSWORD);
   return db.system(async (tx) => {
     const [existing] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM organizations`);
@@ -32,6 +34,7 @@ export async function seedDemoIfEmpty(db: Database): Promise<{ organization: str
     );
     const roles = await createDefaultRoles(tx, org!.id);
     const created = [];
+    const byRole = new Map<string, { id: string; email: string }>();
     for (const u of DEMO_USERS) {
       const id = await insertUser(tx, {
         email: u.email,
@@ -46,9 +49,13 @@ export async function seedDemoIfEmpty(db: Database): Promise<{ organization: str
         isSuperuser: u.role === null,
         salesTarget: u.role === ROLE_NAMES.salesperson ? '50000.00' : '0',
       });
-      if (u.role) await insertMembership(tx, org!.id, id, roles.get(u.role)!);
+      if (u.role) {
+        await insertMembership(tx, org!.id, id, roles.get(u.role)!);
+        byRole.set(u.role, { id, email: u.email });
+      }
       created.push({ organization: DEMO_ORGANIZATION, email: u.email, role: u.role ?? 'Super Admin', password: DEMO_PASSWORD });
     }
+    await seedSalesDemo(tx, files, org!.id, byRole);
     return created;
   });
 }
