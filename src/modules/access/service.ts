@@ -4,6 +4,7 @@
 import type { Tx } from '../../db/database.ts';
 import { conflict, fieldError, forbidden, notFound, ValidationError } from '../../http/errors.ts';
 import type { ServiceContext } from '../../http/context.ts';
+import { isUuid } from '../../http/fields.ts';
 import type { Actor } from '../../http/auth.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { DEFAULT_ROLES, SUPER_ADMIN_ROLE_NAME, resolvePermissionCode } from './catalog.ts';
@@ -40,9 +41,8 @@ export async function getRole(ctx: Ctx, roleId: string) {
 
 /** Permission references may be ids or codes (ours or the old codenames). */
 async function resolvePermissions(ctx: Ctx, refs: string[]): Promise<string[]> {
-  const uuidRe = /^[0-9a-f-]{36}$/i;
-  const byId = await repo.permissionsByIds(ctx.tx, refs.filter((r) => uuidRe.test(r)));
-  const codes = refs.filter((r) => !uuidRe.test(r)).map((r) => resolvePermissionCode(r) ?? r);
+  const byId = await repo.permissionsByIds(ctx.tx, refs.filter(isUuid));
+  const codes = refs.filter((r) => !isUuid(r)).map((r) => resolvePermissionCode(r) ?? r);
   const byCode = await repo.permissionsByCodes(ctx.tx, codes);
   const found = [...byId, ...byCode];
   const unknown = refs.filter((r) => !found.some((p) => p.id === r || p.code === (resolvePermissionCode(r) ?? r)));
@@ -117,7 +117,7 @@ export async function deleteRole(ctx: Ctx, roleId: string) {
 
 /** Resolves a role given by id or by name (the web client sends names). */
 export async function resolveRole(ctx: ServiceContext, orgId: string, ref: string) {
-  const role = /^[0-9a-f-]{36}$/i.test(ref) ? await repo.findRole(ctx.tx, orgId, ref) : await repo.findRoleByName(ctx.tx, orgId, ref.trim());
+  const role = isUuid(ref) ? await repo.findRole(ctx.tx, orgId, ref) : await repo.findRoleByName(ctx.tx, orgId, ref.trim());
   if (!role) {
     const aliases: Record<string, string> = { 'organization admin': 'Org Admin', 'org-admin': 'Org Admin', org_admin: 'Org Admin', 'team member': 'Team Member' };
     const alias = aliases[ref.trim().toLowerCase()];
