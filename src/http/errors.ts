@@ -141,7 +141,7 @@ export function registerErrorHandling(app: FastifyInstance, opts: { exposeStack:
     const database = databaseErrorToAppError(error);
     if (database) return sendError(request, reply, database);
     // Anything else is our fault: log what is needed to find it, answer with nothing internal.
-    request.log.error({ err: opts.exposeStack ? error : describeError(error) }, 'unhandled error');
+    request.log.error({ err: { ...describeError(error), ...(opts.exposeStack ? { stack: rootCause(error).stack } : {}) } }, 'unhandled error');
     return sendError(
       request,
       reply,

@@ -365,7 +365,8 @@ describe('nobody grants what they do not hold', () => {
     expect(await roleCodes(custom)).toEqual(['users:view']);
     const own = c.roles.get('Org Admin')!;
     const ownCodes = await roleCodes(own);
-    expectError(await call('PATCH', `/api/permissions/roles/${own}/`, c.users.admin.token, { permissions: [...ownCodes, 'audit:view'] }), 403, 'permission_not_held');
+    // The Org Admin role's permissions are fixed (it always has every permission), so this is refused outright.
+    expectError(await call('PATCH', `/api/permissions/roles/${own}/`, c.users.admin.token, { permissions: [...ownCodes, 'audit:view'] }), 400);
     expect(await roleCodes(own)).not.toContain('audit:view');
     expectError(await call('GET', '/api/audit/logs/', c.users.admin.token), 403);
   });
@@ -527,5 +528,22 @@ describe('POST /api/permissions/roles/bulk-assign/ and /assign/', () => {
     }
     const nested = await call('POST', '/api/permissions/roles/bulk-assign/', a.users.admin.token, { assignments: [{ user_id: a.users.member.id }] });
     expect(expectError(nested, 400).assignments).toEqual([{ role_id: [expect.any(String)] }]);
+  });
+});
+
+describe('permissions an actor lacks stay on a role', () => {
+  it('removing what the actor does not hold is impossible; the Org Admin role cannot be narrowed', async () => {
+    const t2 = t;
+    const org2 = await createOrg(t2, 'Keep Perms Org');
+    const admin = org2.users.admin;
+    const verifierRole = org2.roles.get('Verifier')!;
+    // Take audit:view away from the admin's role directly, then let them edit the Verifier role.
+    await t2.db.system((tx) => tx.execute(sql`DELETE FROM role_permissions WHERE role_id = ${org2.roles.get('Org Admin')!}
+      AND permission_id = (SELECT id FROM permissions WHERE code = 'audit:view')`));
+    const res = await call('PATCH', `/api/permissions/roles/${verifierRole}/`, admin.token, { permissions: ['payments:view'] });
+    expect(res.statusCode).toBe(200);
+    expect(await roleCodes(verifierRole)).toEqual(['audit:view', 'payments:view']);
+    const narrow = await call('PATCH', `/api/permissions/roles/${org2.roles.get('Org Admin')!}/`, admin.token, { permissions: ['users:view'] });
+    expect(narrow.statusCode).toBe(400);
   });
 });

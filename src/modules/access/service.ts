@@ -7,7 +7,7 @@ import type { ServiceContext } from '../../http/context.ts';
 import { isUuid } from '../../http/fields.ts';
 import type { Actor } from '../../http/auth.ts';
 import { recordAudit } from '../audit/recorder.ts';
-import { DEFAULT_ROLES, SUPER_ADMIN_ROLE_NAME, resolvePermissionCode } from './catalog.ts';
+import { DEFAULT_ROLES, ROLE_NAMES, SUPER_ADMIN_ROLE_NAME, resolvePermissionCode } from './catalog.ts';
 import * as repo from './repo.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
@@ -40,7 +40,8 @@ export async function getRole(ctx: Ctx, roleId: string) {
 }
 
 /** Permission references may be ids or codes (ours or the old codenames). */
-async function resolvePermissions(ctx: Ctx, refs: string[]): Promise<string[]> {
+async function resolvePermissions(ctx: Ctx, rawRefs: string[], alreadyGranted: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const refs = rawRefs.map((r) => (isUuid(r) ? r.toLowerCase() : r));
   const byId = await repo.permissionsByIds(ctx.tx, refs.filter(isUuid));
   const codes = refs.filter((r) => !isUuid(r)).map((r) => resolvePermissionCode(r) ?? r);
   const byCode = await repo.permissionsByCodes(ctx.tx, codes);
@@ -48,7 +49,8 @@ async function resolvePermissions(ctx: Ctx, refs: string[]): Promise<string[]> {
   const unknown = refs.filter((r) => !found.some((p) => p.id === r || p.code === (resolvePermissionCode(r) ?? r)));
   if (unknown.length) throw new ValidationError({ permissions: unknown.map((u) => `Unknown permission: ${u}.`) });
   if (!ctx.actor.isSuperuser) {
-    const notHeld = found.filter((p) => !ctx.actor.permissions.has(p.code));
+    // Granting means adding: what the role already has may stay even if the actor lacks it.
+    const notHeld = found.filter((p) => !ctx.actor.permissions.has(p.code) && !alreadyGranted.has(p.code));
     if (notHeld.length) {
       throw forbidden(`You cannot grant permissions you do not hold: ${notHeld.map((p) => p.code).join(', ')}.`, 'permission_not_held');
     }
@@ -91,9 +93,14 @@ export async function updateRole(
   }
   await repo.updateRole(ctx.tx, roleId, { name: input.name?.trim(), description: input.description });
   if (input.permissions !== undefined) {
-    const ids = await resolvePermissions(ctx, input.permissions);
-    // Permissions the actor does not hold and could not grant stay as they were: removing is allowed.
-    await repo.setRolePermissions(ctx.tx, orgId, roleId, ids);
+    // The Org Admin role always carries every permission, so no one can lock the organisation out.
+    if (before.is_default && before.name === ROLE_NAMES.orgAdmin) {
+      throw fieldError('permissions', 'The Org Admin role always has every permission.');
+    }
+    const ids = await resolvePermissions(ctx, input.permissions, new Set(before.permission_codes));
+    // Permissions the actor does not hold stay as they were: one can neither grant nor remove them.
+    const kept = ctx.actor.isSuperuser ? [] : before.permissions.filter((id, i) => !ctx.actor.permissions.has(before.permission_codes[i]!));
+    await repo.setRolePermissions(ctx.tx, orgId, roleId, [...new Set([...ids, ...kept])]);
   }
   const after = (await repo.findRole(ctx.tx, orgId, roleId))!;
   await recordAudit(ctx, {

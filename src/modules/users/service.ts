@@ -148,7 +148,7 @@ export async function updateUser(ctx: Ctx, userId: string, input: UpdateUserInpu
   }
   const self = userId === ctx.actor.userId;
   let roleChange: { id: string; name: string } | undefined;
-  if (input.role !== undefined && input.role.trim() !== '' && input.role !== before.role_id && input.role !== before.role_name) {
+  if (input.role !== undefined && input.role.trim() !== '' && input.role.toLowerCase() !== before.role_id && input.role.trim().toLowerCase() !== before.role_name?.toLowerCase()) {
     if (self) throw forbidden('You cannot change your own role.', 'self_role_change');
     const role = await resolveRole(ctx, orgId, input.role);
     if (!role) throw fieldError('role', `Role '${input.role}' does not exist in this organisation.`);
