@@ -22,10 +22,17 @@ import { UrlSigner } from './files/signed-urls.ts';
 import { accessRoutes } from './modules/access/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
+import { clientRoutes } from './modules/clients/routes.ts';
 import { createAuthKit, type AuthKit } from './modules/auth/kit.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { organizationRoutes } from './modules/organizations/routes.ts';
+import { projectRoutes } from './modules/projects/routes.ts';
+import { teamRoutes } from './modules/teams/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
+import { dealRoutes } from './modules/deals/routes.ts';
+import { paymentRoutes } from './modules/payments/routes.ts';
+import { verificationRoutes } from './modules/verification/routes.ts';
+import { invoiceRoutes } from './modules/invoices/routes.ts';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const REQUEST_ID_RE = /^[\w.:-]{8,128}$/;
@@ -113,6 +120,13 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   await app.register(accessRoutes);
   await app.register(organizationRoutes(kit));
   await app.register(auditRoutes);
+  await app.register(clientRoutes);
+  await app.register(teamRoutes);
+  await app.register(projectRoutes);
+  await app.register(dealRoutes);
+  await app.register(paymentRoutes);
+  await app.register(verificationRoutes);
+  await app.register(invoiceRoutes);
   for (const plugin of plugins) await app.register(plugin);
   return app;
 }

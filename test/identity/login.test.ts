@@ -159,4 +159,16 @@ describe('forced and expired password changes', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/auth/profile/', headers: auth(two) })).statusCode).toBe(401);
     expect((await post('/api/auth/password/change/', { current_password: PASSWORD, new_password: NEW_PASSWORD }, {})).statusCode).toBe(401);
   });
+
+  it("the seeds' POST /api/auth/change-password/ with a Bearer token and old_password changes the password", async () => {
+    const u = await insertTestUser(t, { orgId: org.id, roleId: org.roles.get('Team Lead') });
+    const session = (await post('/api/auth/login/', { email: u.email, password: PASSWORD })).json();
+    const noToken = await post('/api/auth/change-password/', { old_password: PASSWORD, new_password: NEW_PASSWORD });
+    expect(noToken.statusCode).toBe(400);
+    const wrong = await post('/api/auth/change-password/', { old_password: 'nope', new_password: NEW_PASSWORD }, { authorization: `Bearer ${session.access}` });
+    expect(wrong.json().current_password).toBeDefined();
+    const ok = await post('/api/auth/change-password/', { old_password: PASSWORD, new_password: NEW_PASSWORD }, { authorization: `Bearer ${session.access}` });
+    expect(ok.statusCode).toBe(200);
+    expect((await post('/api/auth/login/', { email: u.email, password: NEW_PASSWORD })).json().token).toBeDefined();
+  });
 });

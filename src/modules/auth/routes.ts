@@ -1,4 +1,5 @@
 // /api/auth/… login steps, tokens, sessions, password change and second factor.
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireActor } from '../../http/auth.ts';
 import { inSystem, requestMeta } from '../../http/context.ts';
@@ -15,7 +16,7 @@ import { verifyPassword } from './passwords.ts';
 import { rows, sql } from '../../db/database.ts';
 import { recordSecurityEvent } from './security-events.ts';
 import {
-  LoginBody, LoginOut, OtpBody, PasswordBody, PasswordChangeBody, PasswordSetBody, RefreshBody, SecurityEventBody, SessionOut, TotpConfirmBody,
+  ChangePasswordAnyBody, LoginBody, LoginOut, OtpBody, PasswordBody, PasswordChangeBody, PasswordSetBody, RefreshBody, SecurityEventBody, SessionOut, TotpConfirmBody,
 } from './schemas.ts';
 import { describeDevice, listActiveSessions, refreshSession, revokeOwnSession, revokeSession } from './sessions.ts';
 
@@ -37,7 +38,7 @@ export function authRoutes(kit: AuthKit) {
         verifySecondFactor(kit, app.db, requestMeta(request), request.body),
       );
     }
-    for (const url of ['/api/auth/password/set/', '/api/auth/change-password']) {
+    for (const url of ['/api/auth/password/set/']) {
       app.post(url, { config: publicRoute, schema: { tags, security: [], body: PasswordSetBody, response: { 200: LoginOut } } }, async (request) =>
         setPasswordWithChallenge(kit, app.db, requestMeta(request), request.body),
       );
@@ -59,21 +60,45 @@ export function authRoutes(kit: AuthKit) {
       return { message: 'Successfully logged out.' };
     });
 
-    app.post('/api/auth/password/change/', { schema: { tags, body: PasswordChangeBody, response: { 200: messageOut } } }, async (request) => {
+    /** The signed-in user changes their own password; other sessions end. */
+    const changeOwnPassword = async (request: FastifyRequest, current: string, next: string) => {
       const actor = requireActor(request);
       await inSystem(request, async (ctx) => {
         const [u] = await rows<{ password_hash: string | null }>(ctx.tx, sql`SELECT password_hash FROM users WHERE id = ${actor.userId}`);
-        if (!u?.password_hash || !(await verifyPassword(u.password_hash, request.body.current_password))) {
+        if (!u?.password_hash || !(await verifyPassword(u.password_hash, current))) {
           throw fieldError('current_password', 'Current password is incorrect.');
         }
-        await assertAcceptablePassword(ctx.tx, request.body.new_password, { userId: actor.userId, email: actor.email, firstName: actor.firstName, lastName: actor.lastName });
-        await setPassword(ctx.tx, actor.userId, request.body.new_password, false);
+        await assertAcceptablePassword(ctx.tx, next, { userId: actor.userId, email: actor.email, firstName: actor.firstName, lastName: actor.lastName });
+        await setPassword(ctx.tx, actor.userId, next, false);
         await revokeUserSessions(ctx.tx, actor.userId, 'password_changed', actor.sessionId);
         await recordSecurityEvent(ctx.tx, ctx.meta, { type: 'password_changed', userId: actor.userId, orgId: actor.orgId, email: actor.email });
         await recordAudit(ctx, { entity: 'user', entityId: actor.userId, action: 'password_change' });
       });
       return { message: 'Password changed successfully.' };
-    });
+    };
+
+    app.post('/api/auth/password/change/', { schema: { tags, body: PasswordChangeBody, response: { 200: messageOut } } }, async (request) =>
+      changeOwnPassword(request, request.body.current_password, request.body.new_password),
+    );
+
+    // Two callers share this path: the web client's forced change (temporary token, no session)
+    // and the seeds' signed-in change ({old_password, new_password} with a Bearer token).
+    app.post(
+      '/api/auth/change-password',
+      { config: { auth: 'optional' }, schema: { tags, security: [], body: ChangePasswordAnyBody, response: { 200: LoginOut } } },
+      async (request) => {
+        const b = request.body;
+        if (b.temporary_token) {
+          if (!b.email) throw fieldError('email', 'This field is required.');
+          return setPasswordWithChallenge(kit, app.db, requestMeta(request), { email: b.email, new_password: b.new_password, temporary_token: b.temporary_token });
+        }
+        const current = b.old_password ?? b.current_password;
+        if (!request.actor) throw fieldError('temporary_token', 'This field is required.');
+        if (!current) throw fieldError('old_password', 'This field is required.');
+        if (b.confirm_password !== undefined && b.confirm_password !== b.new_password) throw fieldError('confirm_password', 'The two passwords do not match.');
+        return changeOwnPassword(request, current, b.new_password);
+      },
+    );
 
     app.get('/api/auth/sessions/', { schema: { tags, response: { 200: z.array(SessionOut) } } }, async (request) => {
       const actor = requireActor(request);

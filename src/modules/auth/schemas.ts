@@ -70,3 +70,12 @@ export const SecurityEventBody = z.object({
   org_id: z.union([z.string(), z.number()]).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
+
+export const ChangePasswordAnyBody = z.object({
+  email: emailField.optional(),
+  new_password: z.string().min(1, 'This field may not be blank.').max(256),
+  temporary_token: z.string().min(1).max(200).optional(),
+  old_password: z.string().max(256).optional(),
+  current_password: z.string().max(256).optional(),
+  confirm_password: z.string().max(256).optional(),
+});

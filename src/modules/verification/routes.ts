@@ -20,7 +20,7 @@ import { decidePayment, type Decision } from './service.ts';
 
 const QueueQuery = z.object({
   ...pageQueryFields,
-  status: z.enum(['pending', 'requires_info', 'all']).optional(),
+  status: z.enum(['pending', 'requires_info', 'verified', 'rejected', 'all']).optional(),
   priority: z.enum(['high', 'medium', 'low']).optional(),
   search: z.string().max(200).optional(),
 });
@@ -75,6 +75,8 @@ const DecisionBody = z.object({
   status: z.string().max(30).optional(),
   decision: z.string().max(30).optional(),
   approval_status: z.string().max(30).optional(),
+  verification_status: z.string().max(30).optional(),
+  verifier_remarks: z.string().max(2000).optional(),
   verified_amount: decimalInput.optional(),
   remarks: z.string().max(2000).optional(),
   verification_remarks: z.string().max(2000).optional(),
@@ -88,7 +90,7 @@ type DecisionBodyInput = z.infer<typeof DecisionBody>;
 const DECISIONS: Record<string, Decision> = { approved: 'approved', approve: 'approved', verified: 'approved', rejected: 'rejected', reject: 'rejected', denied: 'rejected', requires_info: 'requires_info', under_review: 'requires_info' };
 
 function decisionOf(body: DecisionBodyInput): Decision {
-  const raw = (body.decision ?? body.approval_status ?? body.status ?? '').trim().toLowerCase();
+  const raw = (body.decision ?? body.approval_status ?? body.verification_status ?? body.status ?? '').trim().toLowerCase();
   const decision = DECISIONS[raw];
   if (!decision) throw new ValidationError({ approval_status: ['Choose approved, rejected or requires_info.'] });
   return decision;
@@ -112,7 +114,10 @@ export async function verificationRoutes(app: AppInstance) {
     const page = pageRequest(q, app.config);
     const links = linksFor(request);
     const result = await inTenant(request, async (ctx) => {
-      const where = [sql`p.organization_id = ${ctx.orgId}`, sql`d.deleted_at IS NULL`, sql`p.status = 'pending'`];
+      const where = [sql`p.organization_id = ${ctx.orgId}`, sql`d.deleted_at IS NULL`];
+      // Default: everything waiting for a decision (including payments returned for information).
+      if (q.status === 'verified' || q.status === 'rejected') where.push(sql`p.status = ${q.status}`);
+      else if (q.status !== 'all') where.push(sql`p.status = 'pending'`);
       if (q.status === 'requires_info') where.push(sql`p.info_requested`);
       if (q.status === 'pending') where.push(sql`NOT p.info_requested`);
       if (q.priority) where.push(sql`${PRIORITY} = ${q.priority}`);
@@ -159,7 +164,7 @@ export async function verificationRoutes(app: AppInstance) {
       {
         decision: decisionOf(body),
         verifiedAmount: body.verified_amount,
-        remarks: body.remarks ?? body.verification_remarks ?? body.approval_remarks ?? (body.failure_remarks ? body.failure_remarks : undefined),
+        remarks: body.remarks ?? body.verification_remarks ?? body.verifier_remarks ?? body.approval_remarks ?? (body.failure_remarks ? body.failure_remarks : undefined),
         failureReason: body.failure_reason ?? body.failure_remarks,
       },
       invoice,
