@@ -17,6 +17,7 @@ import type { AppInstance } from './http/types.ts';
 import { registerAuthentication } from './http/auth.ts';
 import { registerMultipart } from './http/multipart.ts';
 import { LocalFileStorage, type FileStorage } from './files/storage.ts';
+import { S3FileStorage } from './files/s3-storage.ts';
 import { mediaRoutes } from './files/routes.ts';
 import { UrlSigner } from './files/signed-urls.ts';
 import { accessRoutes } from './modules/access/routes.ts';
@@ -78,7 +79,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('appVersion', VERSION);
-  app.decorate('files', files ?? new LocalFileStorage(`${config.dataDir}/media`));
+  app.decorate('files', files ?? (config.s3 ? new S3FileStorage(config.s3) : new LocalFileStorage(`${config.dataDir}/media`)));
   app.decorate('urlSigner', new UrlSigner(config.secretKey));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -43,11 +43,20 @@ const EnvSchema = z
     LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
     LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).default(10),
     LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(30),
+    S3_ENDPOINT: z.string().regex(/^https?:\/\/.+/, 'must be an http(s) URL').optional(),
+    S3_BUCKET: z.string().min(3).max(63).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(12 * 1024 * 1024),
   })
   .refine((e) => e.API_PAGE_SIZE <= e.API_MAX_PAGE_SIZE, {
     path: ['API_PAGE_SIZE'],
     message: 'must not exceed API_MAX_PAGE_SIZE',
+  })
+  .refine((e) => !e.S3_BUCKET || (e.S3_ENDPOINT && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY), {
+    path: ['S3_BUCKET'],
+    message: 'needs S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY as well',
   });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -77,6 +86,7 @@ export interface Config {
   loginFailuresPerIp: number;
   lockoutThreshold: number;
   lockoutMinutes: number;
+  s3: { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +148,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     loginFailuresPerIp: e.LOGIN_FAILURES_PER_IP,
     lockoutThreshold: e.LOCKOUT_THRESHOLD,
     lockoutMinutes: e.LOCKOUT_MINUTES,
+    s3:
+      e.S3_BUCKET && e.S3_ENDPOINT && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+        ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+        : undefined,
   };
 }
 
