@@ -24,17 +24,18 @@ export interface PageLimits {
 }
 
 /**
- * `wholeListByDefault` is for the web client's routes: it keeps only `results` and paginates
- * tables itself, so without an explicit size it gets everything up to the ceiling.
+ * `webClientList` is for the routes the PRS web client lists: it keeps only `results` and
+ * paginates tables itself (its `limit` is its own display size), so it gets the whole list up
+ * to the ceiling unless `page_size` says otherwise.
  */
 export function pageRequest(
   query: { page?: number | undefined; page_size?: number | undefined; limit?: number | undefined },
   limits: PageLimits,
-  options: { wholeListByDefault?: boolean } = {},
+  options: { webClientList?: boolean } = {},
 ): PageRequest {
   const page = query.page ?? 1;
-  const fallback = options.wholeListByDefault ? limits.maxPageSize : limits.pageSize;
-  const pageSize = Math.min(query.page_size ?? query.limit ?? fallback, limits.maxPageSize);
+  const requested = options.webClientList ? query.page_size : (query.page_size ?? query.limit);
+  const pageSize = Math.min(requested ?? (options.webClientList ? limits.maxPageSize : limits.pageSize), limits.maxPageSize);
   return { page, pageSize, offset: (page - 1) * pageSize };
 }
 

@@ -22,7 +22,7 @@ export async function clientRoutes(app: AppInstance) {
 
   app.get('/api/clients/', { config: { permission: VIEW }, schema: { tags, querystring: ClientListQuery, response: { 200: pageOf(ClientOut) } } }, async (request) => {
     const q = request.query;
-    const page = pageRequest(q, app.config);
+    const page = pageRequest(q, app.config, { webClientList: true });
     // The web client sends its own organisation's id; any other organisation has nothing to show.
     if (namesOtherOrg(requireActor(request), q.organization)) return pageEnvelope(request, page, 0, []);
     const result = await inNamedOrg(request, q.organization, (ctx) => clients.listClients(ctx, q, { limit: page.pageSize, offset: page.offset }));

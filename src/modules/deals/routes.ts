@@ -42,7 +42,7 @@ export async function dealRoutes(app: AppInstance) {
     const webClient = base === '/api/deals/deals/';
 
     app.get(base, { config: { permission: view }, schema: { tags, querystring: DealListQuery, response: { 200: pageOf(DealOut) } } }, async (request) => {
-      const page = pageRequest(request.query, app.config, { wholeListByDefault: webClient });
+      const page = pageRequest(request.query, app.config, { webClientList: webClient });
       const links = linksFor(request);
       const result = await inTenant(request, (ctx) => deals.listDeals(ctx, request.query, { limit: page.pageSize, offset: page.offset }));
       const results = result.rows.map((d) =>

@@ -128,7 +128,7 @@ async function cancelInvoice(ctx: Ctx, ref: string) {
 export async function invoiceRoutes(app: AppInstance) {
   const tags = ['invoices'];
   const list = async (request: FastifyRequest, query: z.infer<typeof ListQuery>, whole = false) => {
-    const page = pageRequest(query, app.config, { wholeListByDefault: whole });
+    const page = pageRequest(query, app.config, { webClientList: whole });
     const result = await inTenant(request, (ctx) => listInvoices(ctx.tx, filters(ctx, query), { limit: page.pageSize, offset: page.offset }));
     return { page, result, links: linksFor(request) };
   };

@@ -17,7 +17,7 @@ export async function teamRoutes(app: AppInstance) {
   for (const url of ['/api/team/teams/', '/api/team/']) {
     app.get(url, { config: { permission: 'teams:view' }, schema: { tags, querystring: TeamListQuery, response: { 200: pageOf(TeamOut) } } }, async (request) => {
       const q = request.query;
-      const page = pageRequest(q, app.config);
+      const page = pageRequest(q, app.config, { webClientList: true });
       if (namesOtherOrg(requireActor(request), q.organization)) return pageEnvelope(request, page, 0, []);
       const result = await inNamedOrg(request, q.organization, (ctx) => teams.listTeams(ctx, q, { limit: page.pageSize, offset: page.offset }));
       return pageEnvelope(request, page, result.count, result.teams.map(presentTeam));

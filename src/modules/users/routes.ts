@@ -61,7 +61,7 @@ export async function userRoutes(app: AppInstance) {
 
   app.get('/api/auth/users/', { config: { permission: 'users:view' }, schema: { tags, querystring: UserListQuery, response: { 200: pageOf(UserOut) } } }, async (request) => {
     const q = request.query;
-    const page = pageRequest(q, app.config, { wholeListByDefault: true });
+    const page = pageRequest(q, app.config, { webClientList: true });
     const actor = requireActor(request);
     const run = async (ctx: Ctx) => users.listUsers(ctx, { ...q, search: q.search || q.full_name }, { limit: page.pageSize, offset: page.offset });
     const result =
