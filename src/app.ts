@@ -34,6 +34,7 @@ import { dealRoutes } from './modules/deals/routes.ts';
 import { paymentRoutes } from './modules/payments/routes.ts';
 import { verificationRoutes } from './modules/verification/routes.ts';
 import { invoiceRoutes } from './modules/invoices/routes.ts';
+import { dashboardRoutes } from './modules/dashboard/routes.ts';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const REQUEST_ID_RE = /^[\w.:-]{8,128}$/;
@@ -128,6 +129,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   await app.register(paymentRoutes);
   await app.register(verificationRoutes);
   await app.register(invoiceRoutes);
+  await app.register(dashboardRoutes);
   for (const plugin of plugins) await app.register(plugin);
   return app;
 }

@@ -1,0 +1,237 @@
+// Sales dashboard figures for the signed-in user and their organisation. Headline amounts are in
+// the organisation's currency; money in other currencies is listed per currency beside them.
+import { rows, sql, type Tx } from '../../db/database.ts';
+import type { Actor } from '../../http/auth.ts';
+import type { ServiceContext } from '../../http/context.ts';
+import { forbidden, notFound } from '../../http/errors.ts';
+import { money, toCents } from '../../money.ts';
+import { organizationToday } from '../organizations/clock.ts';
+import { MONTHS, addDays, isoWeek, periodOf, previousPeriod, type Period, type PeriodKind } from './periods.ts';
+import * as repo from './repo.ts';
+
+export type Ctx = ServiceContext & { actor: Actor };
+
+export interface OrgFacts {
+  orgId: string;
+  currency: string;
+  today: string;
+  salesGoal: string;
+}
+
+export async function orgFacts(ctx: Ctx): Promise<OrgFacts> {
+  if (!ctx.orgId) throw notFound('No organisation selected.');
+  const [org] = await rows<{ currency: string; sales_goal: string }>(ctx.tx, sql`SELECT currency, sales_goal::text AS sales_goal FROM organizations WHERE id = ${ctx.orgId}`);
+  return { orgId: ctx.orgId, currency: org!.currency, today: await organizationToday(ctx.tx, ctx.orgId), salesGoal: org!.sales_goal };
+}
+
+/** The headline (organisation currency) and the per-currency breakdown of a money query. */
+export function headline(list: repo.CurrencyAmount[], currency: string) {
+  const main = list.find((r) => r.currency === currency);
+  return { amount: toCents(main?.amount ?? 0), count: main?.count ?? 0, by_currency: list.map((r) => ({ currency: r.currency, amount: toCents(r.amount), count: r.count })) };
+}
+
+const pct = (part: string, whole: string) => (money(whole).isZero() ? 0 : money(part).div(whole).times(100).toDecimalPlaces(2).toNumber());
+
+async function userTarget(tx: Tx, userId: string): Promise<string> {
+  const [u] = await rows<{ sales_target: string }>(tx, sql`SELECT sales_target::text AS sales_target FROM users WHERE id = ${userId}`);
+  return toCents(u?.sales_target ?? 0);
+}
+
+export async function verificationSummary(ctx: Ctx, facts: OrgFacts, period?: Period) {
+  const f = { orgId: facts.orgId, userId: ctx.actor.userId, start: period?.start, end: period?.end };
+  const [verified, pending, rejected] = await Promise.all(
+    (['verified', 'pending', 'rejected'] as const).map((status) => repo.moneyByCurrency(ctx.tx, { ...f, status })),
+  );
+  const part = (list: repo.CurrencyAmount[]) => {
+    const h = headline(list, facts.currency);
+    return { count: list.reduce((n, r) => n + r.count, 0), total: h.amount, currency: facts.currency, by_currency: h.by_currency };
+  };
+  return { verified: part(verified!), pending: part(pending!), rejected: part(rejected!) };
+}
+
+/** The web client's salesperson dashboard (`GET /api/dashboard/`). */
+export async function personalDashboard(ctx: Ctx, kind: PeriodKind) {
+  const facts = await orgFacts(ctx);
+  const period = periodOf(kind, facts.today);
+  const sales = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: period.start, end: period.end }), facts.currency);
+  const target = await userTarget(ctx.tx, ctx.actor.userId);
+  const [counts] = await rows<{ closed: number; pending: number }>(
+    ctx.tx,
+    sql`SELECT count(*) FILTER (WHERE verification_status = 'verified')::int AS closed, count(*) FILTER (WHERE verification_status = 'pending')::int AS pending
+        FROM deals WHERE organization_id = ${facts.orgId} AND created_by = ${ctx.actor.userId} AND deleted_at IS NULL AND deal_date BETWEEN ${period.start} AND ${period.end}`,
+  );
+  const outstanding = await rows<{ id: string; deal_code: string; client_name: string; deal_value: string; currency: string; deal_date: string; satisfaction: string | null; status: string }>(
+    ctx.tx,
+    sql`SELECT d.id, d.deal_code, c.client_name, d.deal_value::text AS deal_value, d.currency, to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, c.satisfaction, c.status
+        FROM deals d JOIN clients c ON c.id = d.client_id
+        WHERE d.organization_id = ${facts.orgId} AND d.created_by = ${ctx.actor.userId} AND d.deleted_at IS NULL AND d.verified_total < d.deal_value
+        ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`,
+  );
+  const recent = await rows<{ id: string; transaction_id: string; client_name: string; received_amount: string; currency: string; payment_method: string; status: string; payment_date: string }>(
+    ctx.tx,
+    sql`SELECT p.id, p.transaction_id, c.client_name, p.received_amount::text AS received_amount, d.currency, p.payment_method, p.status,
+               to_char(p.payment_date, 'YYYY-MM-DD') AS payment_date
+        FROM payments p JOIN deals d ON d.id = p.deal_id JOIN clients c ON c.id = d.client_id
+        WHERE p.organization_id = ${facts.orgId} AND d.created_by = ${ctx.actor.userId} AND d.deleted_at IS NULL
+        ORDER BY p.created_at DESC, p.id DESC LIMIT 10`,
+  );
+  return {
+    user_info: { id: ctx.actor.userId, email: ctx.actor.email, full_name: `${ctx.actor.firstName} ${ctx.actor.lastName}`.trim(), organization: ctx.actor.orgName ?? '', role: ctx.actor.roleName ?? '' },
+    sales_progress: {
+      current_sales: sales.amount,
+      achieved: sales.amount,
+      target,
+      percentage: pct(sales.amount, target),
+      deals_closed: counts?.closed ?? 0,
+      deals_pending: counts?.pending ?? 0,
+      period: kind,
+      start_date: period.start,
+      end_date: period.end,
+      currency: facts.currency,
+      by_currency: sales.by_currency,
+    },
+    outstanding_deals: outstanding.map((d) => ({
+      id: d.id, deal_id: d.deal_code, client_name: d.client_name, deal_value: Number(d.deal_value), currency: d.currency, deal_date: d.deal_date,
+      client_satisfaction: d.satisfaction ?? 'neutral', client_status: d.status,
+    })),
+    recent_payments: recent.map((p) => ({ ...p, payment_type: p.payment_method })),
+    verification_status: await verificationSummary(ctx, facts, period),
+  };
+}
+
+/** `GET /api/dashboard/chart/`: verified sales per day (last 9), ISO week (last 8) or month (last 12). */
+export async function salesChart(ctx: Ctx, kind: 'daily' | 'weekly' | 'monthly') {
+  const facts = await orgFacts(ctx);
+  const span = kind === 'daily' ? { start: addDays(facts.today, -8), bucket: 'day' as const } : kind === 'weekly' ? { start: periodOf('weekly', addDays(facts.today, -49)).start, bucket: 'week' as const } : { start: periodOf('monthly', `${Number(facts.today.slice(0, 4)) - 1}-${facts.today.slice(5, 7)}-01`).start, bucket: 'month' as const };
+  const series = await repo.salesSeries(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: span.start, end: facts.today, currency: facts.currency, bucket: span.bucket });
+  const byBucket = new Map(series.map((s) => [s.bucket, s.amount]));
+  const points: { date: string; sales: number; amount: string }[] = [];
+  let cursor = kind === 'monthly' ? periodOf('monthly', addDays(span.start, 40)).start : span.start;
+  while (cursor <= facts.today) {
+    const amount = toCents(byBucket.get(cursor) ?? 0);
+    const label = kind === 'daily' ? cursor : kind === 'weekly' ? `W${isoWeek(cursor)}` : MONTHS[Number(cursor.slice(5, 7)) - 1]!;
+    // The chart draws numbers; cents are exact in a double at these magnitudes.
+    points.push({ date: label, sales: Number(amount), amount });
+    cursor = kind === 'daily' ? addDays(cursor, 1) : kind === 'weekly' ? addDays(cursor, 7) : periodOf('monthly', addDays(periodOf('monthly', cursor).end, 1)).start;
+  }
+  return points;
+}
+
+export async function goals(ctx: Ctx) {
+  const facts = await orgFacts(ctx);
+  const achieved = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId }), facts.currency);
+  const target = await userTarget(ctx.tx, ctx.actor.userId);
+  return { target, achieved: achieved.amount, percentage: pct(achieved.amount, target), currency: facts.currency, by_currency: achieved.by_currency };
+}
+
+export async function standings(ctx: Ctx, type: 'individual' | 'team', kind: PeriodKind) {
+  const facts = await orgFacts(ctx);
+  const period = periodOf(kind, facts.today);
+  if (type === 'team') {
+    const teams = await repo.teamStandings(ctx.tx, facts.orgId, period.start, period.end, facts.currency);
+    const mine = await rows<{ team_id: string }>(ctx.tx, sql`SELECT team_id FROM team_members WHERE user_id = ${ctx.actor.userId} AND organization_id = ${facts.orgId}`);
+    return {
+      type, period: kind, start_date: period.start, end_date: period.end, currency: facts.currency, total_participants: teams.length,
+      standings: teams.map((t, i) => ({
+        rank: i + 1, team_id: t.id, team_name: t.name, team_lead_profile_picture: t.picture, sales_amount: toCents(t.amount), team_deals: t.deals,
+        member_count: t.members, is_user_team: mine.some((m) => m.team_id === t.id),
+      })),
+    };
+  }
+  const people = await repo.individualStandings(ctx.tx, facts.orgId, period.start, period.end, facts.currency);
+  const rank = people.findIndex((p) => p.id === ctx.actor.userId);
+  return {
+    type, period: kind, start_date: period.start, end_date: period.end, currency: facts.currency, total_participants: people.length,
+    current_user_rank: rank >= 0 ? rank + 1 : null,
+    standings: people.map((p, i) => ({
+      rank: i + 1, user_id: p.id, username: p.name, profile_picture: p.picture, sales_amount: toCents(p.amount), deals_count: p.deals, is_current_user: p.id === ctx.actor.userId,
+    })),
+  };
+}
+
+export async function commissionOverview(ctx: Ctx, kind: PeriodKind) {
+  const facts = await orgFacts(ctx);
+  const period = periodOf(kind, facts.today);
+  const before = previousPeriod(period);
+  const org = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, start: period.start, end: period.end }), facts.currency);
+  const mine = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: period.start, end: period.end }), facts.currency);
+  const minePrev = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: before.start, end: before.end }), facts.currency);
+  const growth = money(minePrev.amount).isZero() ? (money(mine.amount).isZero() ? 0 : 100) : money(mine.amount).minus(minePrev.amount).div(minePrev.amount).times(100).toDecimalPlaces(2).toNumber();
+  const goal = money(facts.salesGoal).greaterThan(1) ? Number(facts.salesGoal) : 1;
+  const top = await repo.clientTotals(ctx.tx, { orgId: facts.orgId, currency: facts.currency, ownerId: ctx.actor.userId, start: period.start, end: period.end, limit: 5, order: 'value' });
+  const regular = await repo.clientTotals(ctx.tx, { orgId: facts.orgId, currency: facts.currency, limit: 5, order: 'value' });
+  // The web client drops rows whose client_id is not a positive number: client_id is the row's rank, id the client.
+  const rowsOut = (list: repo.ClientTotals[]) => list.map((c, i) => ({ client_id: i + 1, id: c.id, client_name: c.client_name, total_deals: c.total_deals, total_value: toCents(c.paid_amount) }));
+  return {
+    organization_goal: goal,
+    goal_progress: pct(org.amount, facts.salesGoal),
+    currency: facts.currency,
+    company_goal_chart: {
+      company_goal: goal,
+      achieved_percentage: pct(org.amount, facts.salesGoal),
+      sales_growth_percentage: growth,
+      current_sales: Number(mine.amount),
+      previous_period_sales: Number(minePrev.amount),
+    },
+    period_summary: { period: kind, start_date: period.start, end_date: period.end, organization_sales: org.amount, by_currency: org.by_currency },
+    top_clients_this_period: rowsOut(top),
+    regular_clients_all_time: rowsOut(regular),
+  };
+}
+
+export async function clientStatusList(ctx: Ctx, opts: { status?: string | undefined; limit: number }) {
+  const facts = await orgFacts(ctx);
+  const list = await repo.clientTotals(ctx.tx, { orgId: facts.orgId, currency: facts.currency, ownerId: ctx.actor.userId, status: opts.status, limit: opts.limit, order: 'outstanding' });
+  const clients = list.map((c) => {
+    const outstanding = money(c.total_value).minus(c.paid_amount);
+    return {
+      client_id: c.id, id: c.id, client_name: c.client_name, email: c.email, phone_number: c.phone_number, nationality: c.nationality, remarks: c.remarks,
+      status: c.status, payment_status: c.status, total_deals: c.total_deals, total_value: toCents(c.total_value), paid_amount: toCents(c.paid_amount),
+      outstanding_amount: toCents(outstanding.isNegative() ? 0 : outstanding), currency: facts.currency, last_payment_date: c.last_payment_date,
+    };
+  });
+  return { total_clients: clients.length, clients, pagination: { limit: opts.limit, has_more: clients.length === opts.limit } };
+}
+
+/** The seeds' `GET /api/dashboard/overview/` for the signed-in user. */
+export async function overview(ctx: Ctx) {
+  const facts = await orgFacts(ctx);
+  const month = periodOf('monthly', facts.today);
+  const [counts] = await rows<{ total: number; verified: number; pending: number }>(
+    ctx.tx,
+    sql`SELECT count(*)::int AS total, count(*) FILTER (WHERE verification_status = 'verified')::int AS verified,
+               count(*) FILTER (WHERE verification_status = 'pending')::int AS pending
+        FROM deals WHERE organization_id = ${facts.orgId} AND created_by = ${ctx.actor.userId} AND deleted_at IS NULL`,
+  );
+  const revenue = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId }), facts.currency);
+  const monthly = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: month.start, end: month.end }), facts.currency);
+  const personal = await personalDashboard(ctx, 'monthly');
+  return {
+    total_deals: counts?.total ?? 0,
+    verified_deals: counts?.verified ?? 0,
+    pending_deals: counts?.pending ?? 0,
+    total_revenue: revenue.amount,
+    currency: facts.currency,
+    revenue_by_currency: revenue.by_currency,
+    monthly_target: await userTarget(ctx.tx, ctx.actor.userId),
+    monthly_achieved: monthly.amount,
+    recent_deals: personal.outstanding_deals,
+    performance_chart: await salesChart(ctx, 'monthly'),
+  };
+}
+
+/** The seeds' `GET /api/dashboard/performance/`: one user's series; others' only with deals:view_all. */
+export async function performance(ctx: Ctx, kind: 'daily' | 'weekly' | 'monthly', userId?: string) {
+  let subject = ctx;
+  if (userId && userId !== ctx.actor.userId) {
+    if (!ctx.actor.isSuperuser && !ctx.actor.permissions.has('deals:view_all')) throw forbidden();
+    const [member] = /^[0-9a-f-]{36}$/i.test(userId)
+      ? await rows(ctx.tx, sql`SELECT 1 FROM memberships WHERE organization_id = ${ctx.orgId} AND user_id = ${userId}`)
+      : [];
+    if (!member) throw notFound('User not found.');
+    subject = { ...ctx, actor: { ...ctx.actor, userId } };
+  }
+  const points = await salesChart(subject, kind);
+  const facts = await orgFacts(ctx);
+  return { user_id: subject.actor.userId, period: kind, currency: facts.currency, points, total: toCents(points.reduce((acc, p) => acc.plus(p.amount), money(0))) };
+}
