@@ -5,6 +5,7 @@ import { inTenant } from '../../http/context.ts';
 import { forbidden } from '../../http/errors.ts';
 import type { AppInstance } from '../../http/types.ts';
 import * as dash from './service.ts';
+import { verifierDashboardRoutes } from './verifier-routes.ts';
 
 const periodKind = z.enum(['daily', 'weekly', 'monthly', 'quarterly', 'yearly']);
 const money = z.string();
@@ -37,6 +38,7 @@ const ClientRow = z.object({
 const TopClient = z.object({ client_id: z.number(), id: z.string(), client_name: z.string(), total_deals: z.number(), total_value: money });
 
 export async function dashboardRoutes(app: AppInstance) {
+  await app.register(verifierDashboardRoutes);
   const tags = ['dashboard'];
   const permission = 'dashboard:view';
 
