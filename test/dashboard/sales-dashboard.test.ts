@@ -115,3 +115,18 @@ describe('salesperson dashboard', () => {
     expect((await get(`/api/dashboard/performance/?user_id=${other.users.sales.id}`, org.users.admin.token)).statusCode).toBe(404);
   });
 });
+
+describe('analytics', () => {
+  it('organisation-wide revenue, monthly sales and performance; managers only', async () => {
+    const dashboard = (await get('/api/analytics/dashboard/?period=monthly', org.users.admin.token)).json();
+    expect(dashboard).toMatchObject({ currency: 'USD', revenue: '2600.00', deals_created: 4, deals_verified: 3, payments_pending: 1 });
+    expect(dashboard.revenue_by_currency).toEqual(expect.arrayContaining([{ currency: 'NPR', amount: '20000.00', count: 1 }]));
+    const sales = (await get('/api/analytics/sales/', org.users.supervisor.token)).json();
+    expect(sales.total).toBe('2600.00');
+    expect(sales.months.at(-1).amount).toBe('2600.00');
+    const perf = (await get('/api/analytics/performance/?period=yearly', org.users.admin.token)).json();
+    expect(perf.people[0]).toMatchObject({ user_id: org.users.lead.id, sales: '2000.00' });
+    expect((await get('/api/analytics/sales/', org.users.sales.token)).statusCode).toBe(403);
+    expect((await get('/api/analytics/sales/')).statusCode).toBe(401);
+  });
+});

@@ -6,6 +6,7 @@ import { forbidden } from '../../http/errors.ts';
 import type { AppInstance } from '../../http/types.ts';
 import * as dash from './service.ts';
 import { verifierDashboardRoutes } from './verifier-routes.ts';
+import { analyticsRoutes } from './analytics-routes.ts';
 
 const periodKind = z.enum(['daily', 'weekly', 'monthly', 'quarterly', 'yearly']);
 const money = z.string();
@@ -39,6 +40,7 @@ const TopClient = z.object({ client_id: z.number(), id: z.string(), client_name:
 
 export async function dashboardRoutes(app: AppInstance) {
   await app.register(verifierDashboardRoutes);
+  await app.register(analyticsRoutes);
   const tags = ['dashboard'];
   const permission = 'dashboard:view';
 
