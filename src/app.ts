@@ -35,6 +35,9 @@ import { paymentRoutes } from './modules/payments/routes.ts';
 import { verificationRoutes } from './modules/verification/routes.ts';
 import { invoiceRoutes } from './modules/invoices/routes.ts';
 import { dashboardRoutes } from './modules/dashboard/routes.ts';
+import { commissionRoutes } from './modules/commission/routes.ts';
+import { streakRoutes } from './modules/streaks/routes.ts';
+import { notificationsModule } from './modules/notifications/module.ts';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const REQUEST_ID_RE = /^[\w.:-]{8,128}$/;
@@ -130,6 +133,9 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   await app.register(verificationRoutes);
   await app.register(invoiceRoutes);
   await app.register(dashboardRoutes);
+  await app.register(commissionRoutes);
+  await app.register(streakRoutes);
+  await app.register(notificationsModule);
   for (const plugin of plugins) await app.register(plugin);
   return app;
 }

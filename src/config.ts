@@ -49,6 +49,16 @@ const EnvSchema = z
     S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(12 * 1024 * 1024),
+    EMAIL_HOST: z.string().min(1).optional(),
+    EMAIL_PORT: z.coerce.number().int('must be an integer').min(1).max(65535, 'must be at most 65535').default(587),
+    EMAIL_HOST_USER: z.string().min(1).optional(),
+    EMAIL_HOST_PASSWORD: z.string().min(1).optional(),
+    EMAIL_USE_TLS: bool.default(false),
+    EMAIL_USE_SSL: bool.default(false),
+    DEFAULT_FROM_EMAIL: z.string().min(3).default('PRS <no-reply@prs.local>'),
+    JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    PAYMENT_REMINDER_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
+    WS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   })
   .refine((e) => e.API_PAGE_SIZE <= e.API_MAX_PAGE_SIZE, {
     path: ['API_PAGE_SIZE'],
@@ -87,6 +97,12 @@ export interface Config {
   lockoutThreshold: number;
   lockoutMinutes: number;
   s3: { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string } | undefined;
+  /** SMTP delivery; undefined keeps e-mail in the outbox for administrators to read. */
+  smtp: { host: string; port: number; user: string | undefined; password: string | undefined; useTls: boolean; useSsl: boolean } | undefined;
+  defaultFromEmail: string;
+  jobPollIntervalMs: number;
+  paymentReminderHours: number;
+  wsTokenTtl: number;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +168,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       e.S3_BUCKET && e.S3_ENDPOINT && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
         ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
         : undefined,
+    smtp: e.EMAIL_HOST
+      ? { host: e.EMAIL_HOST, port: e.EMAIL_PORT, user: e.EMAIL_HOST_USER, password: e.EMAIL_HOST_PASSWORD, useTls: e.EMAIL_USE_TLS, useSsl: e.EMAIL_USE_SSL }
+      : undefined,
+    defaultFromEmail: e.DEFAULT_FROM_EMAIL,
+    jobPollIntervalMs: e.JOBS_POLL_INTERVAL_MS,
+    paymentReminderHours: e.PAYMENT_REMINDER_HOURS,
+    wsTokenTtl: e.WS_TOKEN_TTL_SECONDS,
   };
 }
 

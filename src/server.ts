@@ -22,6 +22,7 @@ async function main() {
   await prepareDatabase(db);
   const app = await buildApp({ config, db });
   await startupTasks(app);
+  app.jobRunner.start(); // durable background work: e-mail, reminders (stopped by app.close())
 
   let stopping = false;
   const shutdown = async (signal: string) => {

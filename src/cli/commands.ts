@@ -3,6 +3,8 @@ import { syncPermissionCatalog } from '../modules/access/repo.ts';
 import { rows, sql } from '../db/database.ts';
 import type { CliContext } from './index.ts';
 import { identityCommands } from './identity-commands.ts';
+import { seedDemoDataCommand } from './seed-demo-data.ts';
+import { calculateStreaksCommand } from '../modules/streaks/cli.ts';
 
 export interface Command {
   summary: string;
@@ -40,4 +42,4 @@ const baseCommands: Record<string, Command> = {
   },
 };
 
-export const commands: Record<string, Command> = { ...baseCommands, ...identityCommands };
+export const commands: Record<string, Command> = { ...baseCommands, ...identityCommands, 'seed-demo-data': seedDemoDataCommand, 'calculate-streaks': calculateStreaksCommand };

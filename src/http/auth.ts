@@ -54,7 +54,7 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[2];
 }
 
-function toActor(row: ActorRow): Actor | null {
+export function toActor(row: ActorRow): Actor | null {
   if (row.revoked_at || new Date(row.expires_at).getTime() <= Date.now() || !row.is_active) return null;
   const member = row.organization_id !== null && row.membership_active === true && row.organization_active !== false;
   if (row.organization_id !== null && !member && !row.is_superuser) return null;
@@ -113,6 +113,7 @@ export function registerAuthentication(app: AppInstance, jwt: JwtService) {
     }
     return actor;
   };
+  app.decorate('resolveActor', resolve); // the WebSocket route authenticates its ?token= the same way
 
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config ?? {};

@@ -2,6 +2,7 @@
 // and the request facts the audit log records.
 import type { FastifyRequest } from 'fastify';
 import type { Tx } from '../db/database.ts';
+import { withAfterCommit, type AfterCommit } from './after-commit.ts';
 import { requireActor, type Actor } from './auth.ts';
 
 export interface RequestMeta {
@@ -15,6 +16,8 @@ export interface ServiceContext {
   actor: Actor | null;
   tx: Tx;
   meta: RequestMeta;
+  /** Hooks run after the transaction commits (live pushes); absent where nobody runs them. */
+  afterCommit?: AfterCommit;
 }
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
@@ -32,14 +35,18 @@ export function inTenant<T>(
 ): Promise<T> {
   const actor = requireActor(request);
   const orgId = options.orgId !== undefined && actor.isSuperuser ? options.orgId : actor.orgId;
-  return request.server.db.tenant({ orgId, userId: actor.userId }, (tx) => fn({ orgId, actor, tx, meta: requestMeta(request) }));
+  return withAfterCommit(request.server, request.log, (afterCommit) =>
+    request.server.db.tenant({ orgId, userId: actor.userId }, (tx) => fn({ orgId, actor, tx, meta: requestMeta(request), afterCommit })),
+  );
 }
 
 /** Runs work in platform (system) scope: authentication and Super Admin operations. */
 export function inSystem<T>(request: FastifyRequest, fn: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const actor = request.actor;
-  return request.server.db.system(
-    (tx) => fn({ orgId: actor?.orgId ?? null, actor, tx, meta: requestMeta(request) }),
-    { orgId: actor?.orgId ?? null, userId: actor?.userId ?? null },
+  return withAfterCommit(request.server, request.log, (afterCommit) =>
+    request.server.db.system(
+      (tx) => fn({ orgId: actor?.orgId ?? null, actor, tx, meta: requestMeta(request), afterCommit }),
+      { orgId: actor?.orgId ?? null, userId: actor?.userId ?? null },
+    ),
   );
 }

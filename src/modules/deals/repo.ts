@@ -82,11 +82,15 @@ export interface DealListFilters {
 
 export async function listDeals(tx: Tx, f: DealListFilters): Promise<{ count: number; rows: DealRow[] }> {
   const cond = sql.join([sql`d.organization_id = ${f.orgId}`, sql`d.deleted_at IS NULL`, f.visible, ...f.where], sql` AND `);
-  const [counted] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM deals d JOIN clients c ON c.id = d.client_id WHERE ${cond}`);
+  // Every deal has exactly one client (NOT NULL foreign key), so a LEFT JOIN returns the same
+  // rows; unlike an inner join, PostgreSQL drops it when no condition reads the client (no
+  // search), and the count and the page's ids come from a deals index alone.
+  const from = sql`FROM deals d LEFT JOIN clients c ON c.id = d.client_id`;
+  const [counted] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n ${from} WHERE ${cond}`);
   // The page's ids first, so deep pages do not join and aggregate the rows they skip.
   const page = await rows<DealRow>(
     tx,
-    sql`WITH page AS (SELECT d.id FROM deals d JOIN clients c ON c.id = d.client_id WHERE ${cond} ORDER BY ${f.ordering}, d.id DESC LIMIT ${f.limit} OFFSET ${f.offset})
+    sql`WITH page AS (SELECT d.id ${from} WHERE ${cond} ORDER BY ${f.ordering}, d.id DESC LIMIT ${f.limit} OFFSET ${f.offset})
         ${DEAL_SELECT} JOIN page ON page.id = d.id ORDER BY ${f.ordering}, d.id DESC`,
   );
   return { count: counted?.n ?? 0, rows: page };

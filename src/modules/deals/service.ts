@@ -14,6 +14,8 @@ import { visibilityFor, visibleTo } from '../access/visibility.ts';
 import { logActivity } from '../activity/recorder.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
 import { recordPayment } from '../payments/service.ts';
+import { notifyDealCreated } from '../notifications/triggers.ts';
+import { streakDaysChanged } from '../streaks/service.ts';
 import * as repo from './repo.ts';
 import type { DealCreateInput, DealUpdateInput } from './schemas.ts';
 
@@ -158,10 +160,12 @@ export async function createDeal(ctx: Ctx, input: DealCreateInput, uploads: Uplo
     action: 'create',
     newValues: { deal_id: code, client: client.id, deal_value: toCents(input.deal_value), currency, payment_method: input.payment_method },
   });
+  await notifyDealCreated(ctx, { id: dealId, code, name: input.deal_name ?? '', value: input.deal_value, currency, clientName: client.client_name });
   const payable = { id: dealId, deal_code: code, deal_value: input.deal_value, currency, payment_method: input.payment_method, due_date: input.due_date ?? null, client_id: client.id };
   for (const [i, p] of payments.entries()) {
     await recordPayment(ctx, payable, p, receipts[i], uploads, (f) => `payments.${i}.${f}`);
   }
+  await streakDaysChanged(ctx, ctx.actor.userId, [dealDate]);
   return dealId;
 }
 
@@ -211,6 +215,7 @@ export async function updateDeal(ctx: Ctx, ref: string, input: DealUpdateInput, 
   }
   if (sets.length) await repo.updateDealColumns(ctx.tx, before.id, sets, ctx.actor.userId);
   await repo.refreshDealMoney(ctx.tx, before.id);
+  await streakDaysChanged(ctx, before.created_by, [before.deal_date, dealDate]);
   const changes = diff(before as unknown as Record<string, unknown>, after);
   if (changes.changed) {
     await logActivity(ctx, {
@@ -235,6 +240,7 @@ export async function approveDeal(ctx: Ctx, ref: string): Promise<string> {
   if (deal.approved_at) throw conflict('The deal is already approved.', 'already_approved');
   await approve(ctx, deal);
   await repo.refreshDealMoney(ctx.tx, deal.id);
+  await streakDaysChanged(ctx, deal.created_by, [deal.deal_date]);
   return deal.id;
 }
 
@@ -243,6 +249,7 @@ export async function deleteDeal(ctx: Ctx, ref: string): Promise<void> {
   const deal = await requireDeal(ctx, ref, true);
   if (money(deal.verified_total).greaterThan(0)) throw conflict('The deal has verified payments and cannot be deleted.', 'protected');
   await ctx.tx.execute(sql`UPDATE deals SET deleted_at = now(), updated_by = ${ctx.actor.userId} WHERE id = ${deal.id}`);
+  await streakDaysChanged(ctx, deal.created_by, [deal.deal_date]);
   await logActivity(ctx, { dealId: deal.id, action: 'deleted', description: `Deal ${deal.deal_code} deleted.` });
   await recordAudit(ctx, { entity: 'deal', entityId: deal.id, action: 'delete', oldValues: { deal_id: deal.deal_code, deal_value: deal.deal_value } });
 }

@@ -19,14 +19,20 @@ export class Random {
   private b: number;
   private c: number;
   private d: number;
+  /** Ids come from their own sequence, so that data can be repeated under other ids. */
+  private readonly ids: Random | undefined;
 
-  /** `stream` separates independent sequences of one seed (one per organisation). */
-  constructor(seed: number, stream = 0) {
+  /**
+   * `stream` separates independent sequences of one seed (one per organisation); `idSalt`
+   * changes the ids (not the data) drawn by `uuid7`.
+   */
+  constructor(seed: number, stream = 0, idSalt?: string) {
     const mix = splitmix32((seed ^ Math.imul(stream + 1, 0x27d4eb2d)) >>> 0);
     this.a = mix();
     this.b = mix();
     this.c = mix();
     this.d = mix() || 1;
+    this.ids = idSalt === undefined ? undefined : new Random((seed ^ fnv1a(idSalt)) >>> 0, stream + 0x51ed);
   }
 
   /** Uniform 32-bit unsigned integer. */
@@ -78,6 +84,7 @@ export class Random {
    * reproducible, and time-ordered like the ids PRS makes, so bulk inserts append to indexes.
    */
   uuid7(ms: number): string {
+    if (this.ids) return this.ids.uuid7(ms);
     const t = Math.max(0, Math.floor(ms));
     const hi = Math.floor(t / 0x10000);
     const lo = t % 0x10000;
@@ -93,6 +100,12 @@ export class Random {
       `${HEX[r3 & 0xff]}${HEX[(r3 >>> 8) & 0xff]}`
     );
   }
+}
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function rotl(x: number, k: number): number {

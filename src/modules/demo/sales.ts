@@ -43,6 +43,11 @@ export async function seedSalesDemo(tx: Tx, files: FileStorage, orgId: string, u
   const ctx = (actor: Actor): ServiceContext & { actor: Actor } => ({ orgId, actor, tx, meta });
   const uploads = new UploadBatch(files);
 
+  // Rates recorded before the oldest demo deal, so commission converts every demo payment.
+  for (const [from, rate] of [['NPR', '0.00750000'], ['GBP', '1.27000000'], ['EUR', '1.09000000']] as const) {
+    await tx.execute(sql`INSERT INTO exchange_rates (organization_id, rate_date, from_currency, to_currency, rate) VALUES (${orgId}, ${daysAgo(60)}, ${from}, 'USD', ${rate})`);
+  }
+
   const clientIds: string[] = [];
   for (const [i, [name, nationality]] of CLIENTS.entries()) {
     const owner = i % 3 === 2 ? lead : sales;

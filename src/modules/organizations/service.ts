@@ -11,6 +11,7 @@ import { assertAcceptablePassword } from '../auth/password-rules.ts';
 import { generatePassword, hashPassword } from '../auth/passwords.ts';
 import { emailTaken, insertMembership, insertUser, queueEmail } from '../users/repo.ts';
 import * as repo from './repo.ts';
+import { notifyOrganizationCreated } from '../notifications/triggers.ts';
 
 export async function getOrganization(tx: Tx, id: string) {
   const org = await repo.findOrganization(tx, id);
@@ -23,6 +24,7 @@ export async function createOrganization(ctx: ServiceContext, input: repo.Organi
   const id = await repo.insertOrganization(ctx.tx, input, ctx.actor?.userId ?? null);
   const roles = await createDefaultRoles(ctx.tx, id);
   await recordAudit(ctx, { entity: 'organization', entityId: id, action: 'create', organizationId: id, newValues: { name: input.name, is_active: input.is_active ?? true } });
+  await notifyOrganizationCreated(ctx, { id, name: input.name });
   return { id, roles };
 }
 

@@ -10,6 +10,7 @@ import { money, toCents } from '../../money.ts';
 import { logActivity } from '../activity/recorder.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { organizationToday } from '../organizations/clock.ts';
+import { notifyPaymentRecorded } from '../notifications/triggers.ts';
 import type { NestedPaymentInput } from './schemas.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
@@ -97,5 +98,6 @@ export async function recordPayment(
     action: 'create',
     newValues: { transaction_id: transactionId, deal: deal.deal_code, received_amount: toCents(input.received_amount), payment_date: input.payment_date, cheque_number: input.cheque_number ?? null, invoice: invoiceCode },
   });
+  await notifyPaymentRecorded(ctx, { paymentId, transactionId, amount: input.received_amount, method, deal });
   return paymentId;
 }

@@ -8,6 +8,7 @@ import { isUuid } from '../../http/fields.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
 import { containsPattern, orgForWrite, type Ctx } from '../clients/org-scope.ts';
 import * as repo from './repo.ts';
+import { notifyCreatedInOrg } from '../notifications/triggers.ts';
 import type { ProjectInput, ProjectListFilters } from './schemas.ts';
 
 const ORDERINGS: Record<string, SQL> = {
@@ -56,6 +57,7 @@ export async function createProject(ctx: Ctx, input: ProjectInput & { name: stri
   const id = await repo.insertProject(ctx.tx, orgId, ctx.actor.userId, values(input));
   const created = (await repo.findProject(ctx.tx, orgId, id))!;
   await recordAudit(ctx, { entity: 'project', entityId: id, action: 'create', newValues: snapshot(created) });
+  await notifyCreatedInOrg(ctx, 'project', created);
   return created;
 }
 

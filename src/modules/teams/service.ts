@@ -10,6 +10,7 @@ import { diff, recordAudit } from '../audit/recorder.ts';
 import { containsPattern, orgForWrite, type Ctx } from '../clients/org-scope.ts';
 import { normaliseContactNumber } from '../users/service.ts';
 import * as repo from './repo.ts';
+import { notifyCreatedInOrg } from '../notifications/triggers.ts';
 import type { TeamInput, TeamListFilters } from './schemas.ts';
 
 const ORDERINGS: Record<string, SQL> = {
@@ -141,6 +142,7 @@ export async function createTeam(ctx: Ctx, input: TeamInput & { name: string }):
   if (p.projects) await repo.replaceProjects(ctx.tx, orgId, id, p.projects);
   const created = await getTeam(ctx, id);
   await recordAudit(ctx, { entity: 'team', entityId: id, action: 'create', newValues: snapshot(created) });
+  await notifyCreatedInOrg(ctx, 'team', created.team);
   return created;
 }
 

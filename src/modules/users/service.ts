@@ -12,6 +12,7 @@ import { recordAudit, diff } from '../audit/recorder.ts';
 import { assertAcceptablePassword } from '../auth/password-rules.ts';
 import { generatePassword, hashPassword } from '../auth/passwords.ts';
 import * as repo from './repo.ts';
+import { notifyCreatedInOrg } from '../notifications/triggers.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
 
@@ -124,6 +125,7 @@ export async function createUser(ctx: Ctx, input: CreateUserInput) {
     action: 'create',
     newValues: { email: user.email, role: role.name, is_active: user.is_active, generated_password: generated },
   });
+  await notifyCreatedInOrg(ctx, 'user', { id: userId, name: `${user.first_name} ${user.last_name}`.trim() || user.email });
   return user;
 }
 

@@ -14,6 +14,9 @@ import { money, toCents } from '../../money.ts';
 import { logActivity } from '../activity/recorder.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { refreshClientStatus, refreshDealMoney } from '../deals/repo.ts';
+import { accrueCommission, reverseCommission } from '../commission/accruals.ts';
+import { streakDealChanged } from '../streaks/service.ts';
+import { notifyPaymentDecided } from '../notifications/triggers.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
 
@@ -60,6 +63,7 @@ async function settle(ctx: Ctx, payment: LockedPayment, status: string) {
   await ctx.tx.execute(sql`UPDATE invoices SET status = ${INVOICE_STATUS_FOR[status] ?? 'pending'}, version = version + 1 WHERE payment_id = ${payment.id}`);
   await refreshDealMoney(ctx.tx, payment.deal_id);
   await refreshClientStatus(ctx.tx, payment.client_id);
+  await streakDealChanged(ctx, payment.deal_id);
 }
 
 export interface DecisionInput {
@@ -100,6 +104,7 @@ export async function decidePayment(ctx: Ctx, paymentId: string, input: Decision
     if (fileKey) await ctx.tx.execute(sql`UPDATE invoices SET invoice_file_key = ${fileKey} WHERE payment_id = ${payment.id}`);
   }
   await settle(ctx, payment, newStatus);
+  await accrueCommission(ctx, payment.id);
   const verb = { approved: 'verified', rejected: 'rejected', requires_info: 'returned for more information' }[input.decision];
   await logActivity(ctx, {
     dealId: payment.deal_id,
@@ -114,6 +119,7 @@ export async function decidePayment(ctx: Ctx, paymentId: string, input: Decision
     oldValues: { status: payment.status },
     newValues: { status: newStatus, verified_amount: verifiedAmount, remarks, approval_id: approval!.id },
   });
+  await notifyPaymentDecided(ctx, payment, input.decision, verifiedAmount, remarks);
   return { approvalId: approval!.id, status: newStatus };
 }
 
@@ -129,6 +135,7 @@ export async function writeOffPayment(ctx: Ctx, paymentId: string, kind: Writeof
   );
   await ctx.tx.execute(sql`UPDATE payments SET status = ${kind}, version = version + 1 WHERE id = ${payment.id}`);
   await settle(ctx, payment, kind);
+  await reverseCommission(ctx, payment.id, kind, reason);
   await logActivity(ctx, { dealId: payment.deal_id, action: `payment_${kind}`, description: `Payment ${payment.transaction_id} marked ${kind.replace('_', ' ')}: ${reason.trim()}` });
   await recordAudit(ctx, { entity: 'payment', entityId: payment.id, action: kind, oldValues: { status: 'verified' }, newValues: { status: kind, reason: reason.trim(), approval_id: approval!.id } });
   return { approvalId: approval!.id, status: kind };

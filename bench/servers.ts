@@ -1,0 +1,108 @@
+// The processes under test: PRS built and started in production mode, and the bare baseline.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './postgres.ts';
+
+export interface RunningServer {
+  url: string;
+  pid: number;
+  /** Resident memory now and at its peak, in MB (from /proc/<pid>/status). */
+  memory(): { rssMb: number; peakMb: number };
+  stop(): Promise<void>;
+}
+
+function memoryOf(pid: number) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rssMb: Math.round(kb('VmRSS') / 102.4) / 10, peakMb: Math.round(kb('VmHWM') / 102.4) / 10 };
+  } catch {
+    return { rssMb: 0, peakMb: 0 };
+  }
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, output: () => string, seconds = 60): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output()}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not answer ${url} within ${seconds}s:\n${output()}`);
+}
+
+function launch(command: string, args: string[], env: Record<string, string>, healthPath: string, port: number, cleanup: () => void = () => undefined): Promise<RunningServer> {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const server: RunningServer = {
+    url,
+    pid: child.pid!,
+    memory: () => memoryOf(child.pid!),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) {
+          cleanup();
+          resolve();
+          return;
+        }
+        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          cleanup();
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+  return waitUntilUp(`${url}${healthPath}`, child, () => log).then(
+    () => server,
+    async (err: unknown) => {
+      await server.stop();
+      throw err;
+    },
+  );
+}
+
+/** `node dist/server.js` with NODE_ENV=production, a generated SECRET_KEY and LOG_LEVEL=warn. */
+export async function startPrs(databaseUrl: string): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'prs-bench-data-'));
+  return launch(
+    process.execPath,
+    ['dist/server.js'],
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SECRET_KEY: randomBytes(48).toString('base64url'),
+      SEED_DEMO_DATA: 'false',
+      DATA_DIR: dataDir,
+      // The load generator is one client address: keep failed-login limits out of the way.
+      LOGIN_FAILURES_PER_IP: '1000000',
+    },
+    '/api/health/',
+    port,
+    () => rmSync(dataDir, { recursive: true, force: true }),
+  );
+}
+
+export async function startBaseline(databaseUrl: string): Promise<RunningServer> {
+  const port = await freePort();
+  return launch(process.execPath, ['--import', 'tsx', 'bench/baseline.ts'], { DATABASE_URL: databaseUrl, BASELINE_PORT: String(port) }, '/health/', port);
+}

@@ -1,0 +1,180 @@
+// WebSocket /ws/notifications/?ws_token=… (or ?token=<access JWT | session token>), with the web
+// client's frames. On connect the server sends what the socket missed as `notification_batch`
+// frames: everything created after `since`/`last_seen` (ISO time) when given, else every unread
+// notification. Live events that arrive while that catch-up is read are held back and sent
+// after it, without repeats, so nothing committed is lost between the two.
+//   server → client: connection_established, notification_batch {notifications, count},
+//                    notification {notification}, unread_count {count, unread_count}, pong,
+//                    mark_as_read_response, mark_all_as_read_response, error {message}
+//   client → server: ping, mark_as_read {notification_id}, mark_all_as_read, get_unread_count
+import type { WebSocket } from 'ws';
+import { isUuid } from '../../http/fields.ts';
+import { unauthorized } from '../../http/errors.ts';
+import type { Actor } from '../../http/auth.ts';
+import type { AppInstance } from '../../http/types.ts';
+import type { Connection, RealtimeEvent } from '../../realtime/hub.ts';
+import { presentNotification } from './present.ts';
+import * as repo from './repo.ts';
+import { authenticateSocket, sessionStillValid } from './socket-auth.ts';
+
+const BATCH_SIZE = 100;
+const CATCH_UP_LIMIT = 1000;
+const HEARTBEAT_MS = 30_000;
+const REVALIDATE_MS = 5 * 60_000;
+
+function parseSince(query: Record<string, unknown>): Date | undefined {
+  const raw = query.since ?? query.last_seen;
+  if (typeof raw !== 'string' || !raw) return undefined;
+  const date = new Date(raw);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+class NotificationSocket implements Connection {
+  readonly userId: string;
+  readonly orgId: string | null;
+  private held: RealtimeEvent[] | undefined = [];
+  private alive = true;
+  private checkedAt = Date.now();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly app: AppInstance,
+    private readonly socket: WebSocket,
+    private readonly actor: Actor,
+  ) {
+    this.userId = actor.userId;
+    this.orgId = actor.orgId;
+  }
+
+  private get scope(): repo.Scope {
+    return { userId: this.userId, orgId: this.orgId };
+  }
+
+  private send(frame: Record<string, unknown>): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  private tenant<T>(fn: (tx: Parameters<Parameters<AppInstance['db']['tenant']>[1]>[0]) => Promise<T>): Promise<T> {
+    return this.app.db.tenant({ orgId: this.orgId, userId: this.userId }, fn);
+  }
+
+  async start(since: Date | undefined): Promise<void> {
+    this.app.realtime.hub.add(this);
+    this.socket.on('message', (data, isBinary) => void this.onMessage(isBinary ? '' : data.toString()));
+    this.socket.on('pong', () => (this.alive = true));
+    this.socket.on('close', () => this.stop());
+    this.socket.on('error', () => this.stop());
+    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+    this.send({ type: 'connection_established', message: 'WebSocket connected!', user_id: this.userId, organization_id: this.orgId, timestamp: new Date().toISOString() });
+    try {
+      const [missed, unread] = await this.tenant(async (tx) => [await repo.missed(tx, this.scope, since, CATCH_UP_LIMIT), await repo.unreadCount(tx, this.scope)] as const);
+      const items = missed.map(presentNotification);
+      for (let i = 0; i === 0 || i < items.length; i += BATCH_SIZE) {
+        const chunk = items.slice(i, i + BATCH_SIZE);
+        this.send({ type: 'notification_batch', notifications: chunk, count: chunk.length, total: items.length, since: since?.toISOString() ?? null });
+      }
+      this.send({ type: 'unread_count', count: unread, unread_count: unread });
+      const sent = new Set(items.map((n) => n.id));
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const event of held) if (event.type !== 'notification' || !sent.has(String(event.notification.id))) this.push(event);
+    } catch (err) {
+      this.app.log.warn({ err: { message: (err as Error).message } }, 'notification catch-up failed');
+      this.socket.close(1011, 'catch-up failed');
+    }
+  }
+
+  /** Called by the hub for this user's events (from this or another process). */
+  deliver(event: RealtimeEvent): void {
+    if (this.held) this.held.push(event);
+    else this.push(event);
+  }
+
+  private push(event: RealtimeEvent): void {
+    if (event.type === 'notification') this.send({ type: 'notification', notification: { ...event.notification, received_at: new Date().toISOString() } });
+    else this.send({ type: 'unread_count', count: event.count, unread_count: event.count });
+  }
+
+  private stop(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.app.realtime.hub.remove(this);
+  }
+
+  /** Drops dead peers, and closes sockets whose session was revoked or expired meanwhile. */
+  private async beat(): Promise<void> {
+    if (!this.alive) return void this.socket.terminate();
+    this.alive = false;
+    this.socket.ping();
+    if (Date.now() - this.checkedAt > REVALIDATE_MS) {
+      this.checkedAt = Date.now();
+      if (!(await sessionStillValid(this.app, this.actor).catch(() => true))) this.socket.close(4001, 'session ended');
+    }
+  }
+
+  private async onMessage(text: string): Promise<void> {
+    let message: { type?: unknown; notification_id?: unknown };
+    try {
+      message = JSON.parse(text) as typeof message;
+      if (typeof message !== 'object' || message === null) throw new Error('not an object');
+    } catch {
+      return this.send({ type: 'error', message: 'Invalid JSON format' });
+    }
+    try {
+      switch (message.type) {
+        case 'ping':
+          return this.send({ type: 'pong', timestamp: new Date().toISOString() });
+        case 'mark_as_read':
+        case 'mark_read': {
+          const id = typeof message.notification_id === 'string' || typeof message.notification_id === 'number' ? String(message.notification_id) : '';
+          const result = isUuid(id)
+            ? await this.tenant(async (tx) => ({ found: !!(await repo.findNotification(tx, this.scope, id)), changed: await repo.markRead(tx, this.scope, [id]), unread: await repo.unreadCount(tx, this.scope) }))
+            : { found: false, changed: [], unread: undefined };
+          this.send({ type: 'mark_as_read_response', notification_id: message.notification_id ?? null, success: result.found });
+          if (result.unread !== undefined) await this.app.realtime.publish({ type: 'unread_count', userId: this.userId, orgId: this.orgId, count: result.unread });
+          return;
+        }
+        case 'mark_all_as_read': {
+          const changed = await this.tenant((tx) => repo.markRead(tx, this.scope, 'all'));
+          this.send({ type: 'mark_all_as_read_response', count: changed.length, success: true });
+          return void (await this.app.realtime.publish({ type: 'unread_count', userId: this.userId, orgId: this.orgId, count: 0 }));
+        }
+        case 'get_unread_count':
+        case 'unread_count': {
+          const count = await this.tenant((tx) => repo.unreadCount(tx, this.scope));
+          return this.send({ type: 'unread_count', count, unread_count: count });
+        }
+        default:
+          return this.send({ type: 'error', message: `Unknown message type: ${String(message.type).slice(0, 50)}` });
+      }
+    } catch (err) {
+      this.app.log.warn({ err: { message: (err as Error).message } }, 'websocket message failed');
+      this.send({ type: 'error', message: 'The request could not be processed.' });
+    }
+  }
+}
+
+export async function socketRoutes(app: AppInstance) {
+  for (const url of ['/ws/notifications/', '/ws/']) {
+    app.route({
+      method: 'GET',
+      url,
+      websocket: true,
+      schema: { hide: true },
+      config: { auth: 'none' },
+      // The URL carries a token: keep it out of the request logs (they are info level).
+      logLevel: 'warn',
+      // Authenticated before the upgrade: a bad token is an HTTP 401, never an open socket.
+      preValidation: async (request) => {
+        const actor = await authenticateSocket(app, (request.query ?? {}) as Record<string, unknown>);
+        if (!actor) throw unauthorized('A valid ws_token or token query parameter is required.', 'authentication_failed');
+        request.actor = actor;
+      },
+      handler: (socket, request) => {
+        const connection = new NotificationSocket(app, socket, request.actor!);
+        void connection.start(parseSince((request.query ?? {}) as Record<string, unknown>));
+      },
+    });
+  }
+}

@@ -1,0 +1,72 @@
+// GET /api/dashboard/streaks/ (the caller's streak; the web client reads current_streak) and
+// GET /api/dashboard/streaks/leaderboard/.
+import { z } from 'zod';
+import { inTenant } from '../../http/context.ts';
+import { notFound } from '../../http/errors.ts';
+import type { AppInstance } from '../../http/types.ts';
+import { leaderboardView, streakView } from './service.ts';
+
+const Day = z.object({ date: z.string(), deals_closed: z.number().int(), total_value: z.string(), qualifying: z.boolean(), streak: z.number().int() });
+
+const StreakOut = z.object({
+  current_streak: z.number().int(),
+  streak_rating: z.string(),
+  streak_level: z.string(),
+  days_until_next_level: z.number().int(),
+  next_level: z.string().nullable(),
+  longest_streak: z.number().int(),
+  today: z.string(),
+  qualifying_rule: z.object({ min_deal_value: z.string(), currency: z.string(), verified_only: z.boolean() }),
+  recent_history: z.array(Day),
+  streak_statistics: z.object({ longest_streak: z.number().int(), total_days_tracked: z.number().int(), qualifying_days: z.number().int(), average_deals_per_day: z.number() }),
+  performance_insights: z.array(z.string()),
+});
+
+const LeaderboardQuery = z.object({
+  limit: z.coerce.number().int().min(1, 'Ensure this value is greater than or equal to 1.').max(100, 'Ensure this value is less than or equal to 100.').default(20),
+  period: z.enum(['current', 'monthly', 'quarterly', 'yearly']).default('current'),
+});
+
+const LeaderOut = z.object({
+  organization: z.string(),
+  currency: z.string(),
+  period: z.string(),
+  total_participants: z.number().int(),
+  current_user_rank: z.number().int().nullable(),
+  leaderboard: z.array(
+    z.object({
+      rank: z.number().int(),
+      user_id: z.string(),
+      username: z.string(),
+      full_name: z.string(),
+      email: z.string(),
+      streak: z.number().int(),
+      current_streak: z.number().int(),
+      longest_streak: z.number().int(),
+      streak_rating: z.string(),
+      deals_closed: z.number().int(),
+      sales_total: z.string(),
+      is_current_user: z.boolean(),
+    }),
+  ),
+  last_updated: z.string(),
+});
+
+export async function streakRoutes(app: AppInstance) {
+  const tags = ['dashboard'];
+  const permission = 'dashboard:view';
+
+  app.get('/api/dashboard/streaks/', { config: { permission }, schema: { tags, response: { 200: StreakOut } } }, async (request) =>
+    inTenant(request, (ctx) => {
+      if (!ctx.orgId) throw notFound('No organisation selected.');
+      return streakView(ctx, ctx.actor.userId);
+    }),
+  );
+
+  app.get('/api/dashboard/streaks/leaderboard/', { config: { permission }, schema: { tags, querystring: LeaderboardQuery, response: { 200: LeaderOut } } }, async (request) =>
+    inTenant(request, (ctx) => {
+      if (!ctx.orgId) throw notFound('No organisation selected.');
+      return leaderboardView(ctx, ctx.actor.userId, request.query.period, request.query.limit);
+    }),
+  );
+}

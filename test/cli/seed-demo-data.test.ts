@@ -1,0 +1,133 @@
+// `prs seed-demo-data` at a tiny scale: whole organisations whose codes, derived columns,
+// invoices and decisions agree with each other, and which the application then continues.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countRows, seedDemoData, type SeedSummary } from '../../src/cli/seed-demo-data.ts';
+import { rows, sql } from '../../src/db/database.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+
+const SCALE = { orgs: 2, users: 5, clients: 10, deals: 30, paymentsPerDeal: 2 };
+
+describe('seed-demo-data', () => {
+  let t: TestApp;
+  let summary: SeedSummary;
+  const query = <T>(q: ReturnType<typeof sql>) => t.db.system((tx) => rows<T>(tx, q));
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    summary = await seedDemoData(t.db, { ...SCALE, seed: 7 });
+  });
+  afterAll(() => t.close());
+
+  it('creates whole organisations with the requested numbers of rows', async () => {
+    expect(summary.organizations.map((o) => o.name)).toEqual(['Scale Demo 1', 'Scale Demo 2']);
+    expect(summary.rows).toMatchObject({ organizations: 2, roles: 12, users: 10, memberships: 10, clients: 20, deals: 60, payments: 120, invoices: 120 });
+    const counts = await countRows(t.db);
+    expect(counts).toMatchObject({ organizations: 2, users: 10, memberships: 10, clients: 20, deals: 60, payments: 120, invoices: 120 });
+    const perOrg = await query<{ name: string; roles: number; deals: number; payments: number }>(sql`
+      SELECT o.name, (SELECT count(*)::int FROM roles r WHERE r.organization_id = o.id) AS roles,
+             (SELECT count(*)::int FROM deals d WHERE d.organization_id = o.id) AS deals,
+             (SELECT count(*)::int FROM payments p WHERE p.organization_id = o.id) AS payments
+      FROM organizations o ORDER BY o.name`);
+    expect(perOrg).toEqual([
+      { name: 'Scale Demo 1', roles: 6, deals: 30, payments: 60 },
+      { name: 'Scale Demo 2', roles: 6, deals: 30, payments: 60 },
+    ]);
+  });
+
+  it('numbers deals, payments and invoices without gaps per organisation and sets the counters', async () => {
+    const codes = await query<{ organization_id: string; deals: string[]; payments: string[]; invoices: string[] }>(sql`
+      SELECT o.id AS organization_id,
+             (SELECT array_agg(deal_code ORDER BY deal_code) FROM deals d WHERE d.organization_id = o.id) AS deals,
+             (SELECT array_agg(transaction_id ORDER BY transaction_id) FROM payments p WHERE p.organization_id = o.id) AS payments,
+             (SELECT array_agg(invoice_code ORDER BY invoice_code) FROM invoices i WHERE i.organization_id = o.id) AS invoices
+      FROM organizations o`);
+    const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(4, '0')}`);
+    for (const org of codes) {
+      expect(org.deals).toEqual(numbered('DLID', 30));
+      expect(org.payments).toEqual(numbered('TXN-', 60));
+      expect(org.invoices).toEqual(numbered('INV-', 60));
+    }
+    const sequences = await query<{ name: string; last_value: string }>(sql`SELECT name, last_value::text FROM code_sequences ORDER BY organization_id, name`);
+    expect(sequences.map((s) => `${s.name}=${s.last_value}`)).toEqual(['deal=30', 'invoice=60', 'payment=60', 'deal=30', 'invoice=60', 'payment=60']);
+  });
+
+  it('keeps deals consistent with their payments, and invoices and decisions with the payments', async () => {
+    const [deals] = await query<{ mismatched: number }>(sql`
+      SELECT count(*)::int AS mismatched FROM deals d
+      JOIN LATERAL (
+        SELECT COALESCE(sum(p.verified_amount) FILTER (WHERE p.status = 'verified'), 0) AS verified_total, count(*)::int AS payment_count,
+               count(*) FILTER (WHERE p.status = 'verified') AS verified, count(*) FILTER (WHERE p.status = 'rejected') AS rejected
+        FROM payments p WHERE p.deal_id = d.id) m ON true
+      WHERE d.verified_total <> m.verified_total OR d.payment_count <> m.payment_count
+         OR d.payment_status <> CASE WHEN m.verified_total >= d.deal_value THEN 'full_payment' WHEN m.verified_total > 0 THEN 'partial_payment' ELSE d.declared_payment_status END
+         OR d.verification_status <> CASE WHEN m.verified > 0 THEN 'verified' WHEN m.payment_count > 0 AND m.rejected = m.payment_count THEN 'rejected' ELSE 'pending' END`);
+    expect(deals!.mismatched).toBe(0);
+
+    const [payments] = await query<{ bad: number; over: number; statuses: string[] }>(sql`
+      SELECT count(*) FILTER (WHERE
+               (p.status = 'verified' AND (p.verified_amount IS DISTINCT FROM p.received_amount OR p.verified_by IS NULL OR p.verified_at IS NULL))
+            OR (p.status = 'rejected' AND (p.verified_amount IS NOT NULL OR p.verified_by IS NULL))
+            OR (p.status = 'pending' AND (p.verified_amount IS NOT NULL OR p.verified_by IS NOT NULL OR p.verified_at IS NOT NULL))
+            OR p.verified_by = p.created_by
+            OR i.status <> CASE p.status WHEN 'verified' THEN 'paid' WHEN 'rejected' THEN 'rejected' ELSE 'pending' END
+            OR i.amount <> p.received_amount OR i.currency <> d.currency OR p.payment_date < d.deal_date OR p.payment_date > CURRENT_DATE)::int AS bad,
+             (SELECT count(*)::int FROM deals x WHERE (SELECT sum(received_amount) FROM payments y WHERE y.deal_id = x.id) > x.deal_value) AS over,
+             array_agg(DISTINCT p.status ORDER BY p.status) AS statuses
+      FROM payments p JOIN invoices i ON i.payment_id = p.id JOIN deals d ON d.id = p.deal_id`);
+    expect(payments!.bad).toBe(0);
+    expect(payments!.over).toBe(0);
+    expect(payments!.statuses).toContain('verified');
+
+    const [decisions] = await query<{ missing: number }>(sql`
+      SELECT count(*)::int AS missing FROM payments p
+      WHERE (p.status <> 'pending' OR p.info_requested) AND NOT EXISTS (SELECT 1 FROM payment_approvals a WHERE a.payment_id = p.id)`);
+    expect(decisions!.missing).toBe(0);
+  });
+
+  it('is reproducible: the same seed gives the same deals', async () => {
+    await seedDemoData(t.db, { ...SCALE, orgs: 1, seed: 7, prefix: 'Again', vacuum: false });
+    const values = await query<{ name: string; deals: string }>(sql`
+      SELECT o.name, string_agg(d.deal_code || ':' || d.deal_value || ':' || d.currency || ':' || d.deal_date, ',' ORDER BY d.deal_code) AS deals
+      FROM organizations o JOIN deals d ON d.organization_id = o.id WHERE o.name IN ('Scale Demo 1', 'Again 1') GROUP BY o.name ORDER BY o.name`);
+    expect(values).toHaveLength(2);
+    expect(values[0]!.deals).toBe(values[1]!.deals);
+  });
+
+  it('lets the application sign in with the printed password and continue the numbering', async () => {
+    const org = summary.organizations[0]!;
+    const admin = org.logins.find((l) => l.role === 'Org Admin')!;
+    const login = await t.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { email: admin.email, password: summary.password } });
+    expect(login.statusCode).toBe(200);
+    const headers = { authorization: `Token ${login.json().token}` };
+
+    const list = await t.app.inject({ method: 'GET', url: '/api/deals/?page_size=5', headers });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().count).toBe(30);
+
+    const [client] = await query<{ id: string }>(sql`SELECT id FROM clients WHERE organization_id = ${org.id} ORDER BY created_at LIMIT 1`);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/deals/',
+      headers,
+      payload: { client_id: client!.id, deal_name: 'After the seed', deal_value: '1200.00', currency: 'USD', payment_method: 'bank' },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().deal_id).toBe('DLID0031');
+
+    const sales = org.logins.find((l) => l.role === 'Salesperson')!;
+    const salesLogin = await t.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { email: sales.email, password: summary.password } });
+    expect(salesLogin.statusCode).toBe(200);
+    const [deal] = await query<{ deal_code: string; room: string }>(sql`
+      SELECT d.deal_code, (d.deal_value - COALESCE((SELECT sum(received_amount) FROM payments p WHERE p.deal_id = d.id AND p.status NOT IN ('rejected', 'refunded')), 0))::text AS room
+      FROM deals d JOIN users u ON u.id = d.created_by WHERE d.organization_id = ${org.id} AND u.email = ${sales.email} ORDER BY 2 DESC LIMIT 1`);
+    const payment = await t.app.inject({
+      method: 'POST',
+      url: `/api/deals/${deal!.deal_code}/payments/`,
+      headers: { authorization: `Token ${salesLogin.json().token}` },
+      payload: { payment_date: new Date().toISOString().slice(0, 10), received_amount: '0.01' },
+    });
+    expect(payment.statusCode).toBe(201);
+    expect(payment.json().transaction_id).toBe('TXN-0061');
+    expect(payment.json().invoice.invoice_id).toBe('INV-0061');
+  });
+});
