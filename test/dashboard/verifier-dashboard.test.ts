@@ -97,5 +97,9 @@ describe('verifier dashboard', () => {
     const warmer = await t.app.inject(clientRequest(contractEntry('dashboard.main.warmer')));
     expect(warmer.statusCode).toBe(401);
     expect(warmer.body).toBe('');
+    // The commission warmer's answer lands in an unused cache entry: a 401 is what it should get.
+    expect((await t.app.inject(clientRequest(contractEntry('dashboard.commission.warmer')))).statusCode).toBe(401);
+    // Not built: the org-admin overview falls back to its own data on any error (contract notes), so 404.
+    expect((await t.app.inject(clientRequest(contractEntry('org-admin.dashboard'), { token: org.users.admin.token }))).statusCode).toBe(404);
   });
 });
