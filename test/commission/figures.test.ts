@@ -114,6 +114,8 @@ describe('statements and runs', () => {
 
     const yearly = (await h.call('GET', `/api/commission/summary/?period=yearly`, admin.token)).json();
     expect(yearly.totals).toMatchObject({ sales_base: '4998.01' });
+    // The seeds' analytics name for the same figures.
+    expect((await h.call('GET', `/api/analytics/commission/?period=yearly`, admin.token)).json()).toEqual(yearly);
     expect(yearly.totals.payouts).toEqual([
       expect.objectContaining({ currency: 'NPR', final_amount: '15518.75' }),
       expect.objectContaining({ currency: 'USD', commission: '174.90', final_amount: '249.40' }),

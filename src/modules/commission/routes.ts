@@ -31,9 +31,12 @@ export async function commissionRoutes(app: AppInstance) {
   const tags = ['commission'];
   const { VIEW, VIEW_ALL, MANAGE } = commission;
 
-  app.get('/api/commission/summary/', { config: { permission: VIEW }, schema: { tags, querystring: PeriodQuery, response: { 200: SummaryOut } } }, async (request) =>
-    inTenant(request, (ctx) => commission.summary(ctx, request.query)),
-  );
+  // The seeds' analytics API names the same figures /api/analytics/commission/.
+  for (const url of ['/api/commission/summary/', '/api/analytics/commission/']) {
+    app.get(url, { config: { permission: VIEW }, schema: { tags, querystring: PeriodQuery, response: { 200: SummaryOut } } }, async (request) =>
+      inTenant(request, (ctx) => commission.summary(ctx, request.query)),
+    );
+  }
 
   app.get(
     '/api/commission/user/:user_id/',
