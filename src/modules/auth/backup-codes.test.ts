@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generateBackupCodes, hashBackupCode, normaliseBackupCode } from './backup-codes.ts';
 
 describe('generateBackupCodes', () => {
-  it('generates 10 distinct codes in the xxxx-xxxx-xx format by default', () => {
+  it('generates 10 distinct codes in groups of 4-4-2 by default', () => {
     const codes = generateBackupCodes();
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);

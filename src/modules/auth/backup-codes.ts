@@ -3,7 +3,7 @@ import { createHmac, randomInt } from 'node:crypto';
 
 // 32 symbols (5 bits each) without the look-alikes l/1 and o/0, easy to read out and type.
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
-// 10 symbols x 5 bits = 50 bits, shown as xxxx-xxxx-xx.
+// 10 symbols x 5 bits = 50 bits, shown in groups of 4-4-2 (abcd-efgh-jk).
 const CODE_LENGTH = 10;
 const GROUPS = [4, 4, 2];
 
