@@ -56,10 +56,7 @@ export function orgForWrite(ctx: Ctx): string {
   return ctx.orgId;
 }
 
-/** LIKE pattern for a case-insensitive "contains" search, wildcards escaped. */
-export function containsPattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
+export { containsPattern } from '../../db/like.ts';
 
 /** Timestamps leave as ISO 8601 UTC strings, whichever driver read them. */
 export const iso = (value: string | Date): string => new Date(value).toISOString();

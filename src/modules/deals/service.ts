@@ -1,5 +1,6 @@
 // Deals: list with filters and visibility, create with first payments atomically, update with
 // optimistic locking, soft delete, approval, expansion and the activity feed.
+import { containsPattern } from '../../db/like.ts';
 import type { SQL } from 'drizzle-orm';
 import { rows, sql } from '../../db/database.ts';
 import { nextCode } from '../../db/codes.ts';
@@ -77,7 +78,7 @@ export async function listDeals(ctx: Ctx, q: DealQuery, page: { limit: number; o
   if (to) where.push(sql`d.deal_date <= ${to}`);
   if (q.created_by) where.push(isUuid(q.created_by) ? sql`d.created_by = ${q.created_by}` : sql`false`);
   if (q.search) {
-    const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = containsPattern(q.search);
     where.push(sql`(d.deal_name ILIKE ${like} OR d.deal_code ILIKE ${like} OR c.client_name ILIKE ${like})`);
   }
   const result = await repo.listDeals(ctx.tx, {

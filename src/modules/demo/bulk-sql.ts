@@ -1,6 +1,7 @@
 // Bulk writing for generated data: rows are collected column by column and written with one
 // `INSERT … SELECT … FROM unnest($1::t[], $2::t[], …)` per batch (one parameter per column,
 // whatever the number of rows), then the derived columns are computed in SQL per organisation.
+import { escapeLike } from '../../db/like.ts';
 import type { SQL } from 'drizzle-orm';
 import { rows as selectRows, sql, type Tx } from '../../db/database.ts';
 
@@ -149,7 +150,7 @@ export async function setCodeSequences(tx: Tx, orgId: string, last: Record<'deal
 export async function lastOrganisationNumber(tx: Tx, prefix: string): Promise<number> {
   const found = await selectRows<{ n: number | null }>(
     tx,
-    sql`SELECT max(substring(name FROM '(\\d+)$')::int) AS n FROM organizations WHERE name LIKE ${`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)} %`}`,
+    sql`SELECT max(substring(name FROM '(\\d+)$')::int) AS n FROM organizations WHERE name LIKE ${`${escapeLike(prefix)} %`}`,
   );
   return found[0]?.n ?? 0;
 }

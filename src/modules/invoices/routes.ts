@@ -1,5 +1,6 @@
 // Invoices: one per payment, status derived from the payment's decisions. Lists for both API
 // surfaces (the verifier screen wants a plain array), detail, cancellation and a generated PDF.
+import { containsPattern } from '../../db/like.ts';
 import type { FastifyRequest } from 'fastify';
 import type { SQL } from 'drizzle-orm';
 import { z } from 'zod';
@@ -100,7 +101,7 @@ function filters(ctx: Ctx, q: z.infer<typeof ListQuery>): SQL[] {
   if (q.date_from && /^\d{4}-\d{2}-\d{2}$/.test(q.date_from)) where.push(sql`i.invoice_date >= ${q.date_from}`);
   if (q.date_to && /^\d{4}-\d{2}-\d{2}$/.test(q.date_to)) where.push(sql`i.invoice_date <= ${q.date_to}`);
   if (q.search) {
-    const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = containsPattern(q.search);
     where.push(sql`(i.invoice_code ILIKE ${like} OR d.deal_code ILIKE ${like} OR c.client_name ILIKE ${like})`);
   }
   return where;

@@ -1,5 +1,6 @@
 // Notification queries. Every read is scoped to the recipient and to the organisation the
 // session acts in (plus platform notifications, which belong to none).
+import { escapeLike } from '../../db/like.ts';
 import type { SQL } from 'drizzle-orm';
 import { rows, sql, type Tx } from '../../db/database.ts';
 import { DEFAULT_SETTINGS, type NotificationRow, type SettingsRow } from './present.ts';
@@ -31,7 +32,7 @@ function filterWhere(scope: Scope, f: ListFilters): SQL {
   const where: SQL[] = [scopeWhere(scope)];
   if (f.isRead !== undefined) where.push(sql`n.is_read = ${f.isRead}`);
   // `payment` matches payment_received, payment_verified, …; a full type matches itself.
-  if (f.type) where.push(sql`(n.notification_type = ${f.type} OR n.notification_type LIKE ${`${f.type.replace(/[\\%_]/g, (c) => `\\${c}`)}\\_%`})`);
+  if (f.type) where.push(sql`(n.notification_type = ${f.type} OR n.notification_type LIKE ${`${escapeLike(f.type)}\\_%`})`);
   if (f.priority) where.push(sql`n.priority = ${f.priority}`);
   if (f.category) where.push(sql`n.category = ${f.category}`);
   return sql.join(where, sql` AND `);

@@ -1,4 +1,5 @@
 import { rows, sql, type Tx } from '../../db/database.ts';
+import { containsPattern } from '../../db/like.ts';
 import type { SQL } from 'drizzle-orm';
 
 export interface OrganizationRow {
@@ -33,7 +34,7 @@ const SELECT_ORG = sql`
 export async function listOrganizations(tx: Tx, f: { search?: string | undefined; isActive?: boolean | undefined; limit: number; offset: number; onlyId?: string }) {
   const where: SQL[] = [sql`true`];
   if (f.onlyId) where.push(sql`o.id = ${f.onlyId}`);
-  if (f.search) where.push(sql`o.name ILIKE ${`%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+  if (f.search) where.push(sql`o.name ILIKE ${containsPattern(f.search)}`);
   if (f.isActive !== undefined) where.push(sql`o.is_active = ${f.isActive}`);
   const cond = sql.join(where, sql` AND `);
   const [c] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM organizations o WHERE ${cond}`);

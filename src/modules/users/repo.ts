@@ -1,4 +1,5 @@
 // SQL for users and their memberships.
+import { containsPattern } from '../../db/like.ts';
 import { APP_ROLE, rows, sql, SYSTEM_ROLE, type Tx } from '../../db/database.ts';
 import type { SQL } from 'drizzle-orm';
 
@@ -93,7 +94,7 @@ export async function listUsers(tx: Tx, f: UserFilters): Promise<{ count: number
   if (f.email) where.push(sql`u.email = lower(${f.email})`);
   if (f.isActive !== undefined) where.push(sql`u.is_active = ${f.isActive}`);
   if (f.search) {
-    const like = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = containsPattern(f.search);
     where.push(sql`(u.email ILIKE ${like} OR u.first_name ILIKE ${like} OR u.last_name ILIKE ${like} OR (u.first_name || ' ' || u.last_name) ILIKE ${like})`);
   }
   const filtered = sql`${base} WHERE ${sql.join(where, sql` AND `)}`;

@@ -1,5 +1,6 @@
 // The verifier's work: the queue, decisions (JSON for the seeds' API, the multipart form of the
 // web client) and the form's read model.
+import { containsPattern } from '../../db/like.ts';
 import { z } from 'zod';
 import { rows, sql } from '../../db/database.ts';
 import { inTenant } from '../../http/context.ts';
@@ -122,7 +123,7 @@ export async function verificationRoutes(app: AppInstance) {
       if (q.status === 'pending') where.push(sql`NOT p.info_requested`);
       if (q.priority) where.push(sql`${PRIORITY} = ${q.priority}`);
       if (q.search) {
-        const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = containsPattern(q.search);
         where.push(sql`(d.deal_code ILIKE ${like} OR p.transaction_id ILIKE ${like} OR c.client_name ILIKE ${like})`);
       }
       const cond = sql.join(where, sql` AND `);
