@@ -166,6 +166,8 @@ async function seedOrganisation(db: Database, job: OrgJob): Promise<SeededOrgani
   const { k, options, clock, hash, tally, progress } = job;
   const rng = new Random(options.seed, k, `${options.prefix} ${k}`);
   return db.system(async (tx) => {
+    // The dashboards' aggregate triggers stay quiet while loading; one set-based rebuild below.
+    await tx.execute(sql`SELECT set_config('app.bulk_load', 'on', true)`);
     if (options.skipFkChecks && (await isSuperuser(tx))) {
       // Back to the (superuser) session user for one setting, then system scope again.
       await tx.execute(sql.raw(`SET LOCAL ROLE NONE; SET LOCAL session_replication_role = replica; SET LOCAL ROLE ${SYSTEM_ROLE}`));
@@ -214,6 +216,8 @@ async function seedOrganisation(db: Database, job: OrgJob): Promise<SeededOrgani
 
     progress('totals', 0);
     await deriveClientStatus(tx, orgId);
+    await tx.execute(sql`SELECT set_config('app.bulk_load', 'off', true)`);
+    await tx.execute(sql`SELECT app.rebuild_dashboard_totals(${orgId})`);
     await setCodeSequences(tx, orgId, { deal: options.deals, payment: generator.lastPayment, invoice: generator.lastPayment });
     await tx.execute(sql`INSERT INTO audit_log (organization_id, entity, entity_id, action, new_values, user_agent)
       VALUES (${orgId}, 'organization', ${orgId}, 'seed_demo_data',

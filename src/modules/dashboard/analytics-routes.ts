@@ -36,7 +36,7 @@ export async function analyticsRoutes(app: AppInstance) {
           ctx.tx,
           sql`SELECT (SELECT count(*)::int FROM deals WHERE organization_id = ${facts.orgId} AND deleted_at IS NULL AND deal_date BETWEEN ${p.start} AND ${p.end}) AS created,
                      (SELECT count(*)::int FROM deals WHERE organization_id = ${facts.orgId} AND deleted_at IS NULL AND deal_date BETWEEN ${p.start} AND ${p.end} AND verification_status = 'verified') AS verified,
-                     (SELECT count(*)::int FROM payments WHERE organization_id = ${facts.orgId} AND status = 'pending') AS pending,
+                     (SELECT COALESCE(sum(payments), 0)::int FROM payment_totals WHERE organization_id = ${facts.orgId} AND status = 'pending') AS pending,
                      (SELECT count(DISTINCT client_id)::int FROM deals WHERE organization_id = ${facts.orgId} AND deleted_at IS NULL AND deal_date BETWEEN ${p.start} AND ${p.end}) AS clients`,
         );
         return { period: kind, start_date: p.start, end_date: p.end, currency: facts.currency, revenue: revenue.amount, revenue_by_currency: revenue.by_currency, deals_created: c!.created, deals_verified: c!.verified, payments_pending: c!.pending, active_clients: c!.clients };

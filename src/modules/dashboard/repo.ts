@@ -2,6 +2,7 @@
 // currencies); "sales" and "revenue" are verified money only, dated by the payment date.
 import type { SQL } from 'drizzle-orm';
 import { rows, sql, type Tx } from '../../db/database.ts';
+import { totalsRows, type PaymentStatus, type TotalsFilter } from './totals.ts';
 
 export interface CurrencyAmount {
   currency: string;
@@ -14,25 +15,17 @@ export interface SalesFilter {
   userId?: string | undefined;
   start?: string | undefined;
   end?: string | undefined;
-  status?: 'verified' | 'pending' | 'rejected' | 'refunded' | 'bad_debt';
+  status?: PaymentStatus;
 }
 
-function paymentWhere(f: SalesFilter): SQL {
-  const where: SQL[] = [sql`p.organization_id = ${f.orgId}`, sql`d.deleted_at IS NULL`];
-  if (f.userId) where.push(sql`d.created_by = ${f.userId}`);
-  if (f.start) where.push(sql`p.payment_date >= ${f.start}`);
-  if (f.end) where.push(sql`p.payment_date <= ${f.end}`);
-  where.push(sql`p.status = ${f.status ?? 'verified'}`);
-  return sql.join(where, sql` AND `);
-}
+const totalsFilter = (f: SalesFilter): TotalsFilter => ({ orgId: f.orgId, status: f.status ?? 'verified', userId: f.userId, start: f.start, end: f.end });
 
 /** Σ money per currency: verified amounts for verified payments, received amounts otherwise. */
 export function moneyByCurrency(tx: Tx, f: SalesFilter): Promise<CurrencyAmount[]> {
-  const amount = (f.status ?? 'verified') === 'verified' ? sql`p.verified_amount` : sql`p.received_amount`;
   return rows<CurrencyAmount>(
     tx,
-    sql`SELECT d.currency, COALESCE(sum(${amount}), 0)::text AS amount, count(*)::int AS count
-        FROM payments p JOIN deals d ON d.id = p.deal_id WHERE ${paymentWhere(f)} GROUP BY d.currency ORDER BY d.currency`,
+    sql`SELECT currency, sum(amount)::text AS amount, sum(payments)::int AS count
+        FROM (${totalsRows(totalsFilter(f))}) t GROUP BY currency HAVING sum(payments) <> 0 ORDER BY currency`,
   );
 }
 
@@ -41,8 +34,8 @@ export function salesSeries(tx: Tx, f: SalesFilter & { currency: string; bucket:
   const unit = f.bucket === 'day' ? sql.raw(`'day'`) : f.bucket === 'week' ? sql.raw(`'week'`) : sql.raw(`'month'`);
   return rows(
     tx,
-    sql`SELECT to_char(date_trunc(${unit}, p.payment_date), 'YYYY-MM-DD') AS bucket, COALESCE(sum(p.verified_amount), 0)::text AS amount
-        FROM payments p JOIN deals d ON d.id = p.deal_id WHERE ${paymentWhere(f)} AND d.currency = ${f.currency}
+    sql`SELECT to_char(date_trunc(${unit}, bucket), 'YYYY-MM-DD') AS bucket, COALESCE(sum(amount), 0)::text AS amount
+        FROM (${totalsRows(totalsFilter(f), { dailyOnly: f.bucket !== 'month' })}) t WHERE currency = ${f.currency}
         GROUP BY 1 ORDER BY 1`,
   );
 }
@@ -55,19 +48,27 @@ export interface Ranked {
   deals: number;
 }
 
+/** Verified sales per salesperson in one currency and period, and their deals dated in it. */
+function perPersonCtes(orgId: string, start: string, end: string, currency: string): SQL {
+  return sql`sales AS (
+      SELECT user_id, sum(amount) AS amount FROM (${totalsRows({ orgId, status: 'verified', start, end })}) t
+      WHERE currency = ${currency} GROUP BY user_id),
+    dealt AS (
+      SELECT created_by AS user_id, count(*) AS deals FROM deals
+      WHERE organization_id = ${orgId} AND deleted_at IS NULL AND currency = ${currency} AND deal_date BETWEEN ${start} AND ${end}
+      GROUP BY created_by)`;
+}
+
 /** Sales people of the organisation ranked by verified sales in one currency (no sales = 0). */
 export function individualStandings(tx: Tx, orgId: string, start: string, end: string, currency: string): Promise<Ranked[]> {
   return rows<Ranked>(
     tx,
-    sql`SELECT u.id, trim(u.first_name || ' ' || u.last_name) AS name, u.profile_picture AS picture,
-               COALESCE(s.amount, 0)::text AS amount, COALESCE(s.deals, 0)::int AS deals
+    sql`WITH ${perPersonCtes(orgId, start, end, currency)}
+        SELECT u.id, trim(u.first_name || ' ' || u.last_name) AS name, u.profile_picture AS picture,
+               COALESCE(s.amount, 0)::text AS amount, COALESCE(dl.deals, 0)::int AS deals
         FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
         JOIN role_permissions rp ON rp.role_id = r.id JOIN permissions pm ON pm.id = rp.permission_id AND pm.code = 'deals:create'
-        LEFT JOIN LATERAL (
-          SELECT sum(p.verified_amount) AS amount, count(DISTINCT d.id) AS deals
-          FROM payments p JOIN deals d ON d.id = p.deal_id
-          WHERE p.organization_id = ${orgId} AND p.status = 'verified' AND d.deleted_at IS NULL AND d.created_by = u.id
-            AND d.currency = ${currency} AND p.payment_date BETWEEN ${start} AND ${end}) s ON true
+        LEFT JOIN sales s ON s.user_id = u.id LEFT JOIN dealt dl ON dl.user_id = u.id
         WHERE m.organization_id = ${orgId} AND m.is_active AND u.is_active AND r.name <> 'Org Admin'
         ORDER BY COALESCE(s.amount, 0) DESC, name, u.id`,
   );
@@ -76,17 +77,16 @@ export function individualStandings(tx: Tx, orgId: string, start: string, end: s
 export function teamStandings(tx: Tx, orgId: string, start: string, end: string, currency: string): Promise<(Ranked & { members: number })[]> {
   return rows(
     tx,
-    sql`SELECT t.id, t.name, lead.profile_picture AS picture, COALESCE(s.amount, 0)::text AS amount, COALESCE(s.deals, 0)::int AS deals,
-               (SELECT count(*)::int FROM team_members tm WHERE tm.team_id = t.id) AS members
+    sql`WITH ${perPersonCtes(orgId, start, end, currency)}
+        SELECT t.id, t.name, lead.profile_picture AS picture, COALESCE(x.amount, 0)::text AS amount, COALESCE(x.deals, 0)::int AS deals,
+               COALESCE(x.members, 0)::int AS members
         FROM teams t LEFT JOIN users lead ON lead.id = t.team_lead_id
         LEFT JOIN LATERAL (
-          SELECT sum(p.verified_amount) AS amount, count(DISTINCT d.id) AS deals
-          FROM team_members tm JOIN deals d ON d.created_by = tm.user_id AND d.organization_id = ${orgId}
-          JOIN payments p ON p.deal_id = d.id
-          WHERE tm.team_id = t.id AND p.status = 'verified' AND d.deleted_at IS NULL AND d.currency = ${currency}
-            AND p.payment_date BETWEEN ${start} AND ${end}) s ON true
+          SELECT sum(s.amount) AS amount, sum(dl.deals) AS deals, count(*) AS members
+          FROM team_members tm LEFT JOIN sales s ON s.user_id = tm.user_id LEFT JOIN dealt dl ON dl.user_id = tm.user_id
+          WHERE tm.team_id = t.id) x ON true
         WHERE t.organization_id = ${orgId}
-        ORDER BY COALESCE(s.amount, 0) DESC, t.name, t.id`,
+        ORDER BY COALESCE(x.amount, 0) DESC, t.name, t.id`,
   );
 }
 
@@ -104,21 +104,36 @@ export interface ClientTotals {
   last_payment_date: string | null;
 }
 
-/** Clients with their deal totals in one currency, optionally only those of one owner's deals. */
+/**
+ * Clients with their deal totals in one currency, optionally only those of one owner's deals.
+ * Without a period the maintained per-client totals answer; a period reads its own deals.
+ */
 export function clientTotals(tx: Tx, f: { orgId: string; currency: string; ownerId?: string | undefined; start?: string; end?: string; status?: string | undefined; limit: number; order: 'value' | 'outstanding' }) {
-  const dealWhere: SQL[] = [sql`d.organization_id = ${f.orgId}`, sql`d.deleted_at IS NULL`, sql`d.currency = ${f.currency}`];
-  if (f.ownerId) dealWhere.push(sql`d.created_by = ${f.ownerId}`);
-  if (f.start) dealWhere.push(sql`d.deal_date >= ${f.start}`);
-  if (f.end) dealWhere.push(sql`d.deal_date <= ${f.end}`);
-  const order = f.order === 'value' ? sql`sum(d.verified_total) DESC` : sql`sum(d.deal_value - d.verified_total) DESC`;
+  const order = f.order === 'value' ? sql`sum(t.verified_total) DESC` : sql`sum(t.deal_value - t.verified_total) DESC`;
+  const clientStatus = f.status ? sql`AND c.status = ${f.status}` : sql``;
+  let source: SQL;
+  if (f.start || f.end) {
+    const where: SQL[] = [sql`d.organization_id = ${f.orgId}`, sql`d.deleted_at IS NULL`, sql`d.currency = ${f.currency}`];
+    if (f.ownerId) where.push(sql`d.created_by = ${f.ownerId}`);
+    if (f.start) where.push(sql`d.deal_date >= ${f.start}`);
+    if (f.end) where.push(sql`d.deal_date <= ${f.end}`);
+    source = sql`SELECT d.client_id, 1 AS deals, d.deal_value, d.verified_total FROM deals d WHERE ${sql.join(where, sql` AND `)}`;
+  } else {
+    const owner = f.ownerId ? sql` AND user_id = ${f.ownerId}` : sql``;
+    source = sql`SELECT client_id, deals, deal_value, verified_total FROM client_totals
+                 WHERE organization_id = ${f.orgId} AND currency = ${f.currency}${owner}`;
+  }
+  // The last payment date is looked up for the page's clients only.
   return rows<ClientTotals>(
     tx,
-    sql`SELECT c.id, c.client_name, c.email, c.phone_number, c.nationality, c.remarks, c.status,
-               count(d.id)::int AS total_deals, sum(d.deal_value)::text AS total_value, sum(d.verified_total)::text AS paid_amount,
-               (SELECT to_char(max(p.payment_date), 'YYYY-MM-DD') FROM payments p JOIN deals dd ON dd.id = p.deal_id
-                 WHERE dd.client_id = c.id AND p.status = 'verified') AS last_payment_date
-        FROM clients c JOIN deals d ON d.client_id = c.id
-        WHERE ${sql.join(dealWhere, sql` AND `)} AND c.deleted_at IS NULL ${f.status ? sql`AND c.status = ${f.status}` : sql``}
-        GROUP BY c.id ORDER BY ${order}, c.client_name, c.id LIMIT ${f.limit}`,
+    sql`SELECT x.*, (SELECT to_char(max(p.payment_date), 'YYYY-MM-DD') FROM deals dd JOIN payments p ON p.deal_id = dd.id
+                     WHERE dd.organization_id = ${f.orgId} AND dd.client_id = x.id AND dd.deleted_at IS NULL AND p.status = 'verified') AS last_payment_date
+        FROM (
+          SELECT c.id, c.client_name, c.email, c.phone_number, c.nationality, c.remarks, c.status,
+                 sum(t.deals)::int AS total_deals, sum(t.deal_value)::text AS total_value, sum(t.verified_total)::text AS paid_amount
+          FROM (${source}) t JOIN clients c ON c.id = t.client_id
+          WHERE c.deleted_at IS NULL ${clientStatus}
+          GROUP BY c.id HAVING sum(t.deals) > 0 ORDER BY ${order}, c.client_name, c.id LIMIT ${f.limit}) x
+        ORDER BY ${f.order === 'value' ? sql`x.paid_amount::numeric DESC` : sql`(x.total_value::numeric - x.paid_amount::numeric) DESC`}, x.client_name, x.id`,
   );
 }

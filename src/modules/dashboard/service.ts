@@ -199,9 +199,9 @@ export async function overview(ctx: Ctx) {
   const month = periodOf('monthly', facts.today);
   const [counts] = await rows<{ total: number; verified: number; pending: number }>(
     ctx.tx,
-    sql`SELECT count(*)::int AS total, count(*) FILTER (WHERE verification_status = 'verified')::int AS verified,
-               count(*) FILTER (WHERE verification_status = 'pending')::int AS pending
-        FROM deals WHERE organization_id = ${facts.orgId} AND created_by = ${ctx.actor.userId} AND deleted_at IS NULL`,
+    sql`SELECT COALESCE(sum(deals), 0)::int AS total, COALESCE(sum(deals) FILTER (WHERE verification_status = 'verified'), 0)::int AS verified,
+               COALESCE(sum(deals) FILTER (WHERE verification_status = 'pending'), 0)::int AS pending
+        FROM deal_totals WHERE organization_id = ${facts.orgId} AND user_id = ${ctx.actor.userId}`,
   );
   const revenue = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId }), facts.currency);
   const monthly = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: month.start, end: month.end }), facts.currency);

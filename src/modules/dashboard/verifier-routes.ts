@@ -10,10 +10,15 @@ import { money, toCents } from '../../money.ts';
 import { addDays, periodOf } from './periods.ts';
 import * as repo from './repo.ts';
 import { headline, orgFacts } from './service.ts';
+import { totalsRows } from './totals.ts';
 
 const byCurrency = z.array(z.object({ currency: z.string(), amount: z.string(), count: z.number() }));
 const FAILURE_REASONS = ['insufficient_funds', 'invalid_card', 'bank_decline', 'technical_error', 'cheque_bounce', 'payment_received_not_reflected'] as const;
 const ACTION_LABELS: Record<string, string> = { approved: 'Verified', rejected: 'Rejected', requires_info: 'Information requested', refunded: 'Refunded', bad_debt: 'Bad debt' };
+
+const paymentCount = (status: string) => sql.raw(`COALESCE(sum(payments) FILTER (WHERE status = '${status}'), 0)::int`);
+const paymentCounts = sql`COALESCE(sum(payments), 0)::int AS total, ${paymentCount('verified')} AS verified, ${paymentCount('rejected')} AS rejected,
+  ${paymentCount('pending')} AS pending, ${paymentCount('refunded')} AS refunded`;
 
 export async function verifierDashboardRoutes(app: AppInstance) {
   const tags = ['verifier dashboard'];
@@ -42,9 +47,7 @@ export async function verifierDashboardRoutes(app: AppInstance) {
           const facts = await orgFacts(ctx);
           const [counts] = await rows<{ total: number; verified: number; rejected: number; pending: number; refunded: number }>(
             ctx.tx,
-            sql`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'verified')::int AS verified, count(*) FILTER (WHERE status = 'rejected')::int AS rejected,
-                       count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'refunded')::int AS refunded
-                FROM payments WHERE organization_id = ${facts.orgId}`,
+            sql`SELECT ${paymentCounts} FROM payment_totals WHERE organization_id = ${facts.orgId}`,
           );
           const revenue = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId }), facts.currency);
           const refunded = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, status: 'refunded' }), facts.currency);
@@ -52,11 +55,10 @@ export async function verifierDashboardRoutes(app: AppInstance) {
           const start = kind === 'daily' ? addDays(facts.today, -6) : kind === 'weekly' ? periodOf('weekly', addDays(facts.today, -21)).start : periodOf('monthly', `${Number(facts.today.slice(0, 4)) - 1}-${facts.today.slice(5, 7)}-01`).start;
           const trend = await rows<{ label: string; total_amount: string; count: number }>(
             ctx.tx,
-            sql`SELECT to_char(date_trunc(${sql.raw(kind === 'daily' ? `'day'` : kind === 'weekly' ? `'week'` : `'month'`)}, p.payment_date), 'YYYY-MM-DD') AS label,
-                       COALESCE(sum(p.verified_amount), 0)::text AS total_amount, count(*)::int AS count
-                FROM payments p JOIN deals d ON d.id = p.deal_id
-                WHERE p.organization_id = ${facts.orgId} AND p.status = 'verified' AND d.currency = ${facts.currency} AND p.payment_date >= ${start}
-                GROUP BY 1 ORDER BY 1`,
+            sql`SELECT to_char(date_trunc(${sql.raw(kind === 'daily' ? `'day'` : kind === 'weekly' ? `'week'` : `'month'`)}, bucket), 'YYYY-MM-DD') AS label,
+                       COALESCE(sum(amount), 0)::text AS total_amount, COALESCE(sum(payments), 0)::int AS count
+                FROM (${totalsRows({ orgId: facts.orgId, status: 'verified', start }, { dailyOnly: kind !== 'monthly' })}) t
+                WHERE currency = ${facts.currency} GROUP BY 1 HAVING sum(payments) <> 0 ORDER BY 1`,
           );
           const verifiedHere = revenue.count;
           return {
@@ -76,12 +78,15 @@ export async function verifierDashboardRoutes(app: AppInstance) {
     );
   }
 
-  const invoiceCounts = (orgId: string) =>
-    sql`SELECT count(*) FILTER (WHERE status = 'paid')::int AS paid, count(*) FILTER (WHERE status = 'pending')::int AS pending,
-               count(*) FILTER (WHERE status = 'rejected')::int AS rejected, count(*) FILTER (WHERE status = 'refunded')::int AS refunded,
-               count(*) FILTER (WHERE status = 'bad_debt')::int AS bad_debt, count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
-               count(*) FILTER (WHERE status = 'pending' AND due_date < CURRENT_DATE)::int AS overdue, count(*)::int AS total
-        FROM invoices WHERE organization_id = ${orgId}`;
+  // Counts by status from the maintained totals; overdue ones are read from the pending
+  // invoices themselves (bounded by the backlog, through a partial index).
+  const invoiceCounts = (orgId: string) => {
+    const n = (status: string) => sql.raw(`COALESCE(sum(invoices) FILTER (WHERE status = '${status}'), 0)::int`);
+    return sql`SELECT ${n('paid')} AS paid, ${n('pending')} AS pending, ${n('rejected')} AS rejected, ${n('refunded')} AS refunded,
+               ${n('bad_debt')} AS bad_debt, ${n('cancelled')} AS cancelled, COALESCE(sum(invoices), 0)::int AS total,
+               (SELECT count(*)::int FROM invoices WHERE organization_id = ${orgId} AND status = 'pending' AND due_date < CURRENT_DATE) AS overdue
+        FROM invoice_totals WHERE organization_id = ${orgId}`;
+  };
   type InvoiceCounts = { paid: number; pending: number; rejected: number; refunded: number; bad_debt: number; cancelled: number; overdue: number; total: number };
 
   app.get(
@@ -110,7 +115,7 @@ export async function verifierDashboardRoutes(app: AppInstance) {
     { config: { permission: view }, schema: { tags, response: { 200: z.object({ credit_card: z.number(), bank_transfer: z.number(), mobile_wallet: z.number(), cheque: z.number(), qr_payment: z.number(), in_hand_cash: z.number() }) } } },
     async (request) =>
       inTenant(request, async (ctx) => {
-        const list = await rows<{ payment_method: string; n: number }>(ctx.tx, sql`SELECT payment_method, count(*)::int AS n FROM payments WHERE organization_id = ${ctx.orgId} GROUP BY payment_method`);
+        const list = await rows<{ payment_method: string; n: number }>(ctx.tx, sql`SELECT payment_method, sum(payments)::int AS n FROM payment_totals WHERE organization_id = ${ctx.orgId} GROUP BY payment_method`);
         const n = (m: string) => list.find((r) => r.payment_method === m)?.n ?? 0;
         return { credit_card: 0, bank_transfer: n('bank'), mobile_wallet: n('wallet'), cheque: n('cheque'), qr_payment: 0, in_hand_cash: n('cash') };
       }),
