@@ -8,17 +8,18 @@
 // Options: --orgs N, --users N, --clients N (per organisation), --payments-per-deal N,
 // --seconds S, --warmup S, --connections C, --sizes A,B, --keep (keep the database),
 // --no-build (use the existing dist/), --fk-checks (seed with foreign-key checks on),
-// --out FILE. DATABASE_URL selects the server (a scratch database is created on it);
+// --out FILE, --reuse NAME (measure an existing database kept by --keep or loaded with
+// `prs seed-demo-data`: no seeding, nothing dropped). DATABASE_URL selects the server (a scratch database is created on it);
 // without it a throw-away cluster is started from Debian's postgresql package.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { countRows, progressPrinter, seedDemoData } from '../src/cli/seed-demo-data.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { countRows, progressPrinter, SEED_DEFAULTS, seedDemoData, type SeedSummary } from '../src/cli/seed-demo-data.ts';
+import { openDatabase, rows as queryRows, sql, type Database } from '../src/db/database.ts';
 import { prepareDatabase } from '../src/startup.ts';
 import { measure, type LoadResult } from './load.ts';
-import { createDatabase, dropDatabase, postgresServer, serverFacts, type PostgresServer } from './postgres.ts';
+import { createDatabase, dropDatabase, postgresServer, serverFacts, withDatabase, type PostgresServer } from './postgres.ts';
 import { measured, table, type BenchReport, type RouteResult, type ScaleResult } from './report.ts';
 import { buildScenario, type Route } from './scenario.ts';
 import { startBaseline, startPrs, type RunningServer } from './servers.ts';
@@ -30,7 +31,7 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean' }, deals: { type: 'string' }, orgs: { type: 'string' }, users: { type: 'string' }, clients: { type: 'string' },
     'payments-per-deal': { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' }, connections: { type: 'string' },
     scale: { type: 'boolean' }, sizes: { type: 'string' }, keep: { type: 'boolean' }, 'no-build': { type: 'boolean' },
-    'fk-checks': { type: 'boolean' }, out: { type: 'string' },
+    'fk-checks': { type: 'boolean' }, out: { type: 'string' }, reuse: { type: 'string' },
   },
 });
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v.replace(/_/g, '')));
@@ -41,7 +42,7 @@ const settings = {
   warmup: num(args.warmup, smoke ? 0 : 2),
   connections: num(args.connections, smoke ? 4 : 10),
 };
-const sizes = args.sizes ? args.sizes.split(',').map((s) => num(s, 0)) : args.scale ? [Math.round(deals / 10), deals] : [deals];
+const sizes = args.reuse ? [0] : args.sizes ? args.sizes.split(',').map((s) => num(s, 0)) : args.scale ? [Math.round(deals / 10), deals] : [deals];
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const failures: string[] = [];
 
@@ -83,21 +84,44 @@ async function routeResult(route: Route, prs: RunningServer, baseline: RunningSe
   };
 }
 
+/** What an earlier `seed-demo-data` run left: the first generated organisation and its logins. */
+async function describeSeeded(db: Database): Promise<SeedSummary> {
+  const orgs = await db.system((tx) => queryRows<{ id: string; name: string; deals: number }>(tx, sql`
+    SELECT o.id, o.name, (SELECT count(*)::int FROM deals d WHERE d.organization_id = o.id) AS deals
+    FROM organizations o WHERE o.name LIKE ${`${SEED_DEFAULTS.prefix} %`} ORDER BY o.created_at, o.name`));
+  if (!orgs.length) throw new Error('--reuse: the database has no organisations from prs seed-demo-data.');
+  const first = orgs.sort((a, b) => Number(a.name.split(' ').at(-1)) - Number(b.name.split(' ').at(-1)))[0]!;
+  const logins = await db.system((tx) => queryRows<{ role: string; email: string }>(tx, sql`
+    SELECT DISTINCT ON (r.name) r.name AS role, u.email FROM memberships m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
+    WHERE m.organization_id = ${first.id} ORDER BY r.name, u.email`));
+  const rows = await countRows(db);
+  return { organizations: [{ id: first.id, name: first.name, logins }], rows, password: SEED_DEFAULTS.password, seconds: 0 };
+}
+
 async function runScale(server: PostgresServer, totalDeals: number): Promise<ScaleResult> {
-  const orgs = num(args.orgs, Math.max(1, Math.round(totalDeals / 100_000)));
-  const perOrg = Math.ceil(totalDeals / orgs);
-  const name = `prs_bench_${Date.now().toString(36)}_${totalDeals}`;
-  const url = await createDatabase(server.adminUrl, name);
-  out(`\n=== ${(perOrg * orgs).toLocaleString('en')} deals in ${orgs} organisation(s) — database ${name} ===`);
+  const reuse = args.reuse;
+  let orgs = num(args.orgs, Math.max(1, Math.round(totalDeals / 100_000)));
+  let perOrg = Math.ceil(totalDeals / orgs);
+  const name = reuse ?? `prs_bench_${Date.now().toString(36)}_${totalDeals}`;
+  const url = reuse ? withDatabase(server.adminUrl, reuse) : await createDatabase(server.adminUrl, name);
+  if (!reuse) out(`\n=== ${(perOrg * orgs).toLocaleString('en')} deals in ${orgs} organisation(s) — database ${name} ===`);
   let prs: RunningServer | undefined;
   let baseline: RunningServer | undefined;
   try {
     const db = await openDatabase({ databaseUrl: url, poolSize: 4 });
     let seeded;
-    let rows: Record<string, number>;
+    let rows: Record<string, number> = {};
     try {
       await prepareDatabase(db);
-      seeded = await seedDemoData(
+      if (reuse) {
+        seeded = await describeSeeded(db);
+        rows = seeded.rows;
+        const [counts] = await db.system((tx) => queryRows<{ orgs: number; first: number }>(tx, sql`
+          SELECT (SELECT count(*)::int FROM organizations) AS orgs, (SELECT count(*)::int FROM deals WHERE organization_id = ${seeded!.organizations[0]!.id}) AS first`));
+        orgs = counts!.orgs;
+        perOrg = counts!.first;
+        out(`\n=== reusing database ${name}: ${rows.deals?.toLocaleString('en')} deals in ${orgs} organisation(s), ${perOrg.toLocaleString('en')} in ${seeded.organizations[0]!.name} ===`);
+      } else seeded = await seedDemoData(
         db,
         {
           orgs,
@@ -109,7 +133,7 @@ async function runScale(server: PostgresServer, totalDeals: number): Promise<Sca
         },
         progressPrinter((s) => process.stdout.write(s), false),
       );
-      rows = await countRows(db);
+      if (!reuse) rows = await countRows(db);
     } finally {
       await db.close();
     }
@@ -131,7 +155,7 @@ async function runScale(server: PostgresServer, totalDeals: number): Promise<Sca
       await scenario.close();
     }
     return {
-      deals: perOrg * orgs,
+      deals: reuse ? (rows.deals ?? 0) : perOrg * orgs,
       orgs,
       rows,
       seed_seconds: Math.round(seeded.seconds * 10) / 10,
@@ -141,7 +165,7 @@ async function runScale(server: PostgresServer, totalDeals: number): Promise<Sca
     };
   } finally {
     await Promise.all([prs?.stop(), baseline?.stop()]);
-    if (args.keep) out(`kept database ${url}`);
+    if (args.keep || reuse) out(`kept database ${url}`);
     else await dropDatabase(server.adminUrl, name);
   }
 }

@@ -115,7 +115,7 @@ describe('maintained totals', () => {
       expect.stringMatching(new RegExp(`^${sales}\\|refunded\\|bank\\|USD\\|.*"amount": 400(\\.00)?,.*"payments": 1`)),
     ]));
     // The deleted deal's wallet payment counts nowhere.
-    expect(totals.payment_totals.some((l) => l.includes('|wallet|'))).toBe(false);
+    expect(totals.payment_totals!.some((l) => l.includes('|wallet|'))).toBe(false);
     expect(totals.sales_monthly).toEqual(expect.arrayContaining([expect.stringMatching(/^verified\|2026-01-01\|.*\|EUR\|/)]));
 
     // And the dashboards read them: verified USD revenue is 450 (p1) — p4 refunded, p5 bad debt.
