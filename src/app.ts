@@ -35,6 +35,7 @@ import { paymentRoutes } from './modules/payments/routes.ts';
 import { verificationRoutes } from './modules/verification/routes.ts';
 import { invoiceRoutes } from './modules/invoices/routes.ts';
 import { dashboardRoutes } from './modules/dashboard/routes.ts';
+import { orgAdminDashboardRoutes } from './modules/dashboard/org-admin-routes.ts';
 import { commissionRoutes } from './modules/commission/routes.ts';
 import { streakRoutes } from './modules/streaks/routes.ts';
 import { notificationsModule } from './modules/notifications/module.ts';
@@ -133,6 +134,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   await app.register(verificationRoutes);
   await app.register(invoiceRoutes);
   await app.register(dashboardRoutes);
+  await app.register(orgAdminDashboardRoutes);
   await app.register(commissionRoutes);
   await app.register(streakRoutes);
   await app.register(notificationsModule);

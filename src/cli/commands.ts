@@ -5,6 +5,7 @@ import type { CliContext } from './index.ts';
 import { identityCommands } from './identity-commands.ts';
 import { seedDemoDataCommand } from './seed-demo-data.ts';
 import { calculateStreaksCommand } from '../modules/streaks/cli.ts';
+import { rebuildDashboardTotalsCommand } from '../modules/dashboard/cli.ts';
 
 export interface Command {
   summary: string;
@@ -42,4 +43,6 @@ const baseCommands: Record<string, Command> = {
   },
 };
 
-export const commands: Record<string, Command> = { ...baseCommands, ...identityCommands, 'seed-demo-data': seedDemoDataCommand, 'calculate-streaks': calculateStreaksCommand };
+export const commands: Record<string, Command> = { ...baseCommands, ...identityCommands, 'seed-demo-data': seedDemoDataCommand, 'calculate-streaks': calculateStreaksCommand,
+  'rebuild-dashboard-totals': rebuildDashboardTotalsCommand,
+};

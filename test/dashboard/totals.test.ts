@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../src/db/database.ts';
+import { rebuildDashboardTotalsCommand } from '../../src/modules/dashboard/cli.ts';
 import { splitRange } from '../../src/modules/dashboard/totals.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
@@ -139,10 +140,18 @@ describe('maintained totals', () => {
     expect(await snapshot(other.id)).toEqual(before);
   });
 
-  it('are rebuilt by the bulk loader and by the migration for existing data', async () => {
-    // The rebuild is the bulk path; here it must be a fixed point on maintained data.
-    const first = await snapshot(org.id);
-    await t.db.system((tx) => tx.execute(sql`SELECT app.rebuild_dashboard_totals(${org.id})`));
-    expect(await snapshot(org.id)).toEqual(first);
+  it('are recomputed by prs rebuild-dashboard-totals after being lost', async () => {
+    const maintained = await snapshot(org.id);
+    const untouched = await snapshot(other.id);
+    await t.db.system(async (tx) => {
+      for (const table of Object.keys(TABLES)) await tx.execute(sql.raw(`DELETE FROM ${table} WHERE organization_id = '${org.id}'`));
+    });
+    expect((await snapshot(org.id)).payment_totals).toEqual([]);
+    const out: string[] = [];
+    expect(await rebuildDashboardTotalsCommand.run({ config: t.config, db: t.db, args: ['--org', org.id], out: (l) => out.push(l) })).toBe(0);
+    expect(await snapshot(org.id)).toEqual(maintained);
+    expect(await snapshot(other.id)).toEqual(untouched);
+    expect(out.at(-1)).toBe('Rebuilt the dashboard totals of 1 organisation(s).');
+    expect(await rebuildDashboardTotalsCommand.run({ config: t.config, db: t.db, args: ['--org', '00000000-0000-0000-0000-000000000000'], out: (l) => out.push(l) })).toBe(1);
   });
 });

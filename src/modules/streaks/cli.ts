@@ -1,29 +1,19 @@
 // `prs calculate-streaks [--org <id>]`: rebuilds every streak record from the deals.
-import { parseArgs } from 'node:util';
-import { rows, sql } from '../../db/database.ts';
 import type { Command } from '../../cli/commands.ts';
+import { forEachOrganisation } from '../../cli/each-organisation.ts';
 import { rebuildOrganization } from './repo.ts';
 
 export const calculateStreaksCommand: Command = {
   summary: 'Rebuild the daily streak records of every organisation (or --org <id>) from the deals',
   async run({ db, args, out }) {
-    const { values } = parseArgs({ args, options: { org: { type: 'string' } }, strict: false });
-    const only = typeof values.org === 'string' ? values.org : undefined;
-    const orgs = await db.system((tx) =>
-      rows<{ id: string; name: string }>(tx, only ? sql`SELECT id, name FROM organizations WHERE id::text = ${only}` : sql`SELECT id, name FROM organizations ORDER BY created_at, id`),
-    );
-    if (only && !orgs.length) {
-      out(`No organisation with id ${only}.`);
-      return 1;
-    }
     let total = 0;
-    for (const org of orgs) {
-      // Each organisation in its own tenant transaction: row-level security applies.
-      const n = await db.tenant({ orgId: org.id, userId: null }, (tx) => rebuildOrganization(tx, org.id));
+    const done = await forEachOrganisation(db, args, out, async (tx, org) => {
+      const n = await rebuildOrganization(tx, org.id);
       total += n;
-      out(`${org.name}: ${n} daily record(s)`);
-    }
-    out(`Rebuilt ${total} streak record(s) in ${orgs.length} organisation(s).`);
+      return `${n} daily record(s)`;
+    });
+    if (!done.ok) return 1;
+    out(`Rebuilt ${total} streak record(s) in ${done.count} organisation(s).`);
     return 0;
   },
 };
