@@ -38,6 +38,8 @@ const EnvSchema = z
     JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
     JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86400).default(7 * 86400),
     SESSION_TTL_SECONDS: z.coerce.number().int().min(300).max(365 * 86400).default(14 * 86400),
+    // Capped at 10 minutes: the TTL bounds staleness only where no invalidation reaches (direct SQL, CLI).
+    AUTH_CACHE_TTL_MS: z.coerce.number().int('must be an integer').min(0).max(600_000, 'must be at most 600000').optional(),
     PASSWORD_EXPIRY_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
     LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
     LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
@@ -90,6 +92,8 @@ export interface Config {
   jwtAccessTtl: number;
   jwtRefreshTtl: number;
   sessionTtl: number;
+  /** Lifetime of a cached resolved actor; 0 reads the session on every request. */
+  authCacheTtlMs: number;
   passwordExpiryDays: number;
   bodyLimit: number;
   loginFailuresPerEmail: number;
@@ -158,6 +162,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jwtAccessTtl: e.JWT_ACCESS_TTL_SECONDS,
     jwtRefreshTtl: e.JWT_REFRESH_TTL_SECONDS,
     sessionTtl: e.SESSION_TTL_SECONDS,
+    // Off by default under NODE_ENV=test: suites change sessions, roles and memberships with direct
+    // SQL, which announces nothing; test/identity/actor-cache.test.ts turns it on.
+    authCacheTtlMs: e.AUTH_CACHE_TTL_MS ?? (e.NODE_ENV === 'test' ? 0 : 30_000),
     passwordExpiryDays: e.PASSWORD_EXPIRY_DAYS,
     bodyLimit: e.BODY_LIMIT_BYTES,
     loginFailuresPerEmail: e.LOGIN_FAILURES_PER_EMAIL,

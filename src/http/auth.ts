@@ -1,7 +1,11 @@
 // Authentication of every request and the one permission check used by every route.
 // `Authorization: Bearer <x>` and `Token <x>` (keyword in any case) accept either a JWT access
 // token or an opaque session token. Routes declare `config: { auth, permission }`.
+// Resolved actors are cached per process (src/modules/auth/actor-cache.ts) with explicit
+// invalidation; AUTH_CACHE_TTL_MS=0 reads the session on every request.
 import type { FastifyRequest } from 'fastify';
+import { ActorCache, type CachedActor } from '../modules/auth/actor-cache.ts';
+import { RedisActorInvalidations } from '../modules/auth/actor-cache-redis.ts';
 import { findActorBySessionId, findActorByTokenHash, touchSession, type ActorRow } from '../modules/auth/actor-repo.ts';
 import { looksLikeJwt, type JwtService } from '../modules/auth/jwt.ts';
 import { hashToken } from '../modules/auth/opaque-tokens.ts';
@@ -46,6 +50,8 @@ declare module 'fastify' {
 }
 
 const SEEN_REFRESH_MS = 5 * 60 * 1000;
+/** About 1 KB per entry; beyond it the least recently used sessions are read again. */
+const ACTOR_CACHE_ENTRIES = 10_000;
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -93,25 +99,72 @@ export function requirePermission(request: FastifyRequest, permission: string | 
 
 export function registerAuthentication(app: AppInstance, jwt: JwtService) {
   app.decorateRequest('actor', null);
+  const warn = (message: string) => (err: Error) => app.log.warn({ err: { message: err.message } }, message);
+  const cache = new ActorCache({ ttlMs: app.config.authCacheTtlMs, maxEntries: ACTOR_CACHE_ENTRIES, onError: warn('actor cache invalidation not published') });
+  app.decorate('actorCache', cache);
+  if (app.config.redisUrl && cache.enabled) {
+    const url = app.config.redisUrl;
+    let bus: RedisActorInvalidations | undefined;
+    // Subscribed before the app is ready when Redis answers; until then the cache stays unused.
+    app.addHook('onReady', async () => {
+      bus = await RedisActorInvalidations.connect(url, {
+        onScope: (scope) => cache.drop(scope),
+        onListening: (listening) => cache.setListening(listening),
+        onError: warn('redis error (actor cache)'),
+      });
+      cache.setPublisher((scope) => bus!.publish(scope));
+    });
+    app.addHook('onClose', async () => {
+      cache.setPublisher(undefined);
+      await bus?.close();
+    });
+  }
+
+  /** Reads the session; caches the actor under `key` unless an invalidation happened meanwhile. */
+  const load = async (key: string, read: () => Promise<ActorRow | undefined>, userId?: string): Promise<Actor | null> => {
+    const mark = cache.mark();
+    const row = await read();
+    if (!row || (userId !== undefined && row.user_id !== userId)) return null;
+    const actor = toActor(row);
+    if (!actor) return null;
+    const entry = { actor, expiresAt: new Date(row.expires_at).getTime(), lastSeenAt: new Date(row.last_seen_at).getTime() };
+    await touchIfDue(entry);
+    cache.set(key, mark, entry);
+    return actor;
+  };
+
+  const touchIfDue = async (entry: CachedActor) => {
+    if (Date.now() - entry.lastSeenAt <= SEEN_REFRESH_MS) return;
+    // Last-seen is for the sessions list; refreshing it at most every few minutes keeps reads read-only.
+    entry.lastSeenAt = Date.now();
+    await app.db.system((tx) => touchSession(tx, entry.actor.sessionId));
+  };
 
   const resolve = async (token: string): Promise<Actor | null> => {
-    let row: ActorRow | undefined;
+    let key: string;
+    let read: () => Promise<ActorRow | undefined>;
+    let userId: string | undefined;
     if (looksLikeJwt(token)) {
       const claims = await jwt.verify(token, 'access');
       if (!claims) return null;
-      row = await app.db.system((tx) => findActorBySessionId(tx, claims.sid));
-      if (row && row.user_id !== claims.sub) return null;
+      key = `sid:${claims.sid}`;
+      userId = claims.sub;
+      read = () => app.db.system((tx) => findActorBySessionId(tx, claims.sid));
     } else {
       if (token.length < 20 || token.length > 200) return null;
-      row = await app.db.system((tx) => findActorByTokenHash(tx, hashToken(token)));
+      const tokenHash = hashToken(token);
+      key = `tok:${tokenHash}`;
+      read = () => app.db.system((tx) => findActorByTokenHash(tx, tokenHash));
     }
-    if (!row) return null;
-    const actor = toActor(row);
-    if (actor && Date.now() - new Date(row.last_seen_at).getTime() > SEEN_REFRESH_MS) {
-      // Last-seen is for the sessions list; refreshing it at most every few minutes keeps reads read-only.
-      await app.db.system((tx) => touchSession(tx, actor.sessionId));
+    const cached = cache.get(key);
+    if (!cached) return load(key, read, userId);
+    if (userId !== undefined && cached.actor.userId !== userId) return null;
+    if (cached.expiresAt <= Date.now()) {
+      cache.delete(key);
+      return null;
     }
-    return actor;
+    await touchIfDue(cached);
+    return cached.actor;
   };
   app.decorate('resolveActor', resolve); // the WebSocket route authenticates its ?token= the same way
 

@@ -1,53 +1,16 @@
 // Fan-out between processes through Redis pub/sub: two application instances on one database,
 // each with its own hub; a notification created through instance A reaches a socket connected
 // to instance B. A real redis-server (Debian's package) is started on a free port. The suite
-// runs when the binary exists or REDIS_TEST=1 (then a missing binary is a failure).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+// runs when the binary exists or REDIS_TEST=1 (then a missing binary is a failure); see test/support/redis.ts.
+import type { ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import type { AppInstance } from '../../src/http/types.ts';
 import { testConfig, type TestApp } from '../support/app.ts';
 import { createOrg, type TestOrg } from '../support/identity.ts';
+import { REDIS_BINARY as BINARY, REDIS_WANTED as wanted, startRedis } from '../support/redis.ts';
 import { dealOf, notificationsApp, recordPayment, sleep, SocketClient, type Frame } from './helpers.ts';
-
-const BINARY = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
-const wanted = process.env.REDIS_TEST === '1';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
-  if (!BINARY) throw new Error('REDIS_TEST=1 but no redis-server binary: install it (apt-get install -y redis-server)');
-  const port = await freePort();
-  const child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return { url, process: child };
-    } catch {
-      probe.disconnect();
-      await sleep(50);
-    }
-  }
-  child.kill();
-  throw new Error('redis-server did not start');
-}
 
 const isPayment = (id: string) => (f: Frame) => f.type === 'notification' && (f.notification as { related_object_id?: string }).related_object_id === id;
 

@@ -7,6 +7,8 @@ import type { ServiceContext } from '../../http/context.ts';
 import { isUuid } from '../../http/fields.ts';
 import type { Actor } from '../../http/auth.ts';
 import { recordAudit } from '../audit/recorder.ts';
+import { notifyCreatedInOrg } from '../notifications/triggers.ts';
+import { invalidateActors } from '../auth/actor-cache.ts';
 import { DEFAULT_ROLES, ROLE_NAMES, SUPER_ADMIN_ROLE_NAME, resolvePermissionCode } from './catalog.ts';
 import * as repo from './repo.ts';
 
@@ -75,6 +77,7 @@ export async function createRole(ctx: Ctx, input: { name: string; description?: 
   await repo.setRolePermissions(ctx.tx, orgId, roleId, permissionIds);
   const role = (await repo.findRole(ctx.tx, orgId, roleId))!;
   await recordAudit(ctx, { entity: 'role', entityId: roleId, action: 'create', newValues: { name: role.name, permissions: role.permission_codes } });
+  await notifyCreatedInOrg(ctx, 'role', { id: roleId, name: role.name });
   return role;
 }
 
@@ -92,6 +95,8 @@ export async function updateRole(
     if (clash && clash.id !== roleId) throw conflict('A role with this name already exists.', 'duplicate', { name: ['A role with this name already exists.'] });
   }
   await repo.updateRole(ctx.tx, roleId, { name: input.name?.trim(), description: input.description });
+  // Holders' cached actors carry the role's name and permission set.
+  invalidateActors(ctx, { kind: 'role', id: roleId });
   if (input.permissions !== undefined) {
     // The Org Admin role always carries every permission, so no one can lock the organisation out.
     if (before.is_default && before.name === ROLE_NAMES.orgAdmin) {

@@ -2,12 +2,14 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireActor } from '../../http/auth.ts';
+import { withAfterCommit } from '../../http/after-commit.ts';
 import { inSystem, requestMeta } from '../../http/context.ts';
 import { AppError, fieldError } from '../../http/errors.ts';
 import { idParams, isUuid, messageOut } from '../../http/fields.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { revokeUserSessions } from '../users/repo.ts';
+import { invalidateActors } from './actor-cache.ts';
 import type { AuthKit } from './kit.ts';
 import { loginWithPassword, setPasswordWithChallenge, verifySecondFactor } from './login.ts';
 import { beginTotpEnrolment, confirmTotpEnrolment, disableTotp, mfaStatus, regenerateBackupCodes } from './mfa.ts';
@@ -45,7 +47,9 @@ export function authRoutes(kit: AuthKit) {
     }
     for (const url of ['/api/auth/refresh/', '/api/auth/token/refresh/']) {
       app.post(url, { config: publicRoute, schema: { tags, security: [], body: RefreshBody, response: { 200: z.object({ access: z.string(), refresh: z.string() }) } } }, async (request) => {
-        const result = await app.db.system((tx) => refreshSession(kit, tx, requestMeta(request), request.body.refresh));
+        const result = await withAfterCommit(app, request.log, (afterCommit) =>
+          app.db.system((tx) => refreshSession(kit, { tx, afterCommit }, requestMeta(request), request.body.refresh)),
+        );
         if (result instanceof AppError) throw result;
         return result;
       });
@@ -55,6 +59,7 @@ export function authRoutes(kit: AuthKit) {
       await inSystem(request, async (ctx) => {
         const actor = requireActor(request);
         await revokeSession(ctx.tx, actor.sessionId, 'logout');
+        invalidateActors(ctx, { kind: 'session', id: actor.sessionId });
         await recordAudit(ctx, { entity: 'session', entityId: actor.sessionId, action: 'logout' });
       });
       return { message: 'Successfully logged out.' };
@@ -71,6 +76,7 @@ export function authRoutes(kit: AuthKit) {
         await assertAcceptablePassword(ctx.tx, next, { userId: actor.userId, email: actor.email, firstName: actor.firstName, lastName: actor.lastName });
         await setPassword(ctx.tx, actor.userId, next, false);
         await revokeUserSessions(ctx.tx, actor.userId, 'password_changed', actor.sessionId);
+        invalidateActors(ctx, { kind: 'user', id: actor.userId });
         await recordSecurityEvent(ctx.tx, ctx.meta, { type: 'password_changed', userId: actor.userId, orgId: actor.orgId, email: actor.email });
         await recordAudit(ctx, { entity: 'user', entityId: actor.userId, action: 'password_change' });
       });
@@ -121,6 +127,7 @@ export function authRoutes(kit: AuthKit) {
       if (!isUuid(request.params.id)) throw fieldError('id', 'Session not found.');
       await inSystem(request, async (ctx) => {
         await revokeOwnSession(ctx.tx, actor.userId, request.params.id);
+        invalidateActors(ctx, { kind: 'session', id: request.params.id });
         await recordAudit(ctx, { entity: 'session', entityId: request.params.id, action: 'revoke' });
       });
       return { message: 'Session revoked.' };

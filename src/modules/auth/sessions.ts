@@ -2,11 +2,13 @@
 // Refresh tokens rotate; presenting a used one revokes the whole session (reuse detection).
 import { randomUUID } from 'node:crypto';
 import { rows, sql, type Tx } from '../../db/database.ts';
+import type { AfterCommit } from '../../http/after-commit.ts';
 import type { RequestMeta } from '../../http/context.ts';
 import { type AppError, notFound, unauthorized } from '../../http/errors.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { findUser } from '../users/repo.ts';
 import { presentUser, userType } from '../users/present.ts';
+import { invalidateActors } from './actor-cache.ts';
 import type { AuthKit } from './kit.ts';
 import { hashToken, newSessionToken } from './opaque-tokens.ts';
 import { recordSecurityEvent } from './security-events.ts';
@@ -60,7 +62,12 @@ export async function openSession(kit: AuthKit, tx: Tx, meta: RequestMeta, userI
  * Rotates a refresh token. Reuse revokes the session; that revocation must be committed, so the
  * error is returned (the caller throws it after the transaction) rather than thrown here.
  */
-export async function refreshSession(kit: AuthKit, tx: Tx, meta: RequestMeta, refreshToken: string): Promise<{ access: string; refresh: string } | AppError> {
+export async function refreshSession(
+  kit: AuthKit,
+  { tx, afterCommit }: { tx: Tx; afterCommit: AfterCommit },
+  meta: RequestMeta,
+  refreshToken: string,
+): Promise<{ access: string; refresh: string } | AppError> {
   const claims = await kit.jwt.verify(refreshToken, 'refresh');
   if (!claims) throw unauthorized('Invalid or expired refresh token.', 'token_not_valid');
   const [current] = await rows<{ used_at: string | null; revoked_at: string | null; expired: boolean; user_active: boolean; organization_id: string | null }>(
@@ -76,6 +83,7 @@ export async function refreshSession(kit: AuthKit, tx: Tx, meta: RequestMeta, re
   const claimed = await rows(tx, sql`UPDATE refresh_tokens SET used_at = now() WHERE id = ${claims.jti} AND used_at IS NULL RETURNING id`);
   if (!claimed.length) {
     await revokeSession(tx, claims.sid, 'refresh_token_reuse');
+    invalidateActors({ afterCommit }, { kind: 'session', id: claims.sid });
     await recordSecurityEvent(tx, meta, { type: 'refresh_token_reuse', severity: 'high', userId: claims.sub, orgId: current.organization_id });
     return unauthorized('Refresh token was already used; the session has been revoked.', 'token_reused');
   }

@@ -8,6 +8,7 @@ import { isUuid } from '../../http/fields.ts';
 import { visibilityFor, visibleTo } from '../access/visibility.ts';
 import { logActivity } from '../activity/recorder.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
+import { notifyCreatedInOrg } from '../notifications/triggers.ts';
 import { containsPattern, orgForWrite, type Ctx } from './org-scope.ts';
 import * as repo from './repo.ts';
 import type { ClientInput, ClientListFilters } from './schemas.ts';
@@ -119,6 +120,7 @@ export async function createClient(ctx: Ctx, input: ClientInput & { client_name:
   const created = (await repo.findClient(ctx.tx, orgId, id, sql`true`))!;
   await recordAudit(ctx, { entity: 'client', entityId: id, action: 'create', newValues: snapshot(created) });
   await logActivity(ctx, { clientId: id, action: 'created', description: `Client "${created.client_name}" was created.` });
+  await notifyCreatedInOrg(ctx, 'client', { id, name: created.client_name });
   return { client: created, activities: await repo.listActivities(ctx.tx, orgId, id, RECENT_ACTIVITIES, 0) };
 }
 

@@ -6,6 +6,21 @@ import type { ActivityRow, DealRow, PaymentRow } from './repo.ts';
 
 const iso = (v: string | null) => (v ? new Date(v).toISOString() : null);
 
+/**
+ * Rows of a page's children grouped by deal in one pass, keeping their order. Filtering the
+ * page's rows once per deal would be quadratic: the web client asks for pages of 1,000 deals.
+ */
+export function groupByDeal<T extends { deal_id: string | null }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    if (item.deal_id === null) continue;
+    const group = groups.get(item.deal_id);
+    if (group) group.push(item);
+    else groups.set(item.deal_id, [item]);
+  }
+  return groups;
+}
+
 export function presentPayment(p: PaymentRow, links: Links) {
   const verifiedBy = p.verified_by ? { id: p.verified_by, full_name: p.verified_by_name || p.verified_by_email || '', email: p.verified_by_email ?? '' } : null;
   return {

@@ -1,6 +1,9 @@
 // SQL for deals: one query for a page of deals with client and people, then their payments and
-// recent activity for the whole page in one query each (no N+1).
+// recent activity for the whole page in one query each (no N+1). The read queries are built by
+// exported `…Query` functions so that the benchmark's baseline (bench/baseline.ts) runs the very
+// same SQL without PRS around it.
 import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { rows, sql, type Tx } from '../../db/database.ts';
 import { isUuid } from '../../http/fields.ts';
 
@@ -63,11 +66,18 @@ export function dealRef(ref: string): SQL | undefined {
   return undefined;
 }
 
-export async function findDeal(tx: Tx, orgId: string, ref: string, visible: SQL, forUpdate = false): Promise<DealRow | undefined> {
+/** The deal `ref` names in the organisation if `visible` lets the actor see it; undefined when `ref` cannot name a deal. */
+export function findDealQuery(orgId: string, ref: string, visible: SQL, forUpdate = false): SQL | undefined {
   const match = dealRef(ref);
   if (!match) return undefined;
   const lock = forUpdate ? sql` FOR UPDATE OF d` : sql``;
-  const [row] = await rows<DealRow>(tx, sql`${DEAL_SELECT} WHERE d.organization_id = ${orgId} AND d.deleted_at IS NULL AND ${match} AND ${visible}${lock}`);
+  return sql`${DEAL_SELECT} WHERE d.organization_id = ${orgId} AND d.deleted_at IS NULL AND ${match} AND ${visible}${lock}`;
+}
+
+export async function findDeal(tx: Tx, orgId: string, ref: string, visible: SQL, forUpdate = false): Promise<DealRow | undefined> {
+  const query = findDealQuery(orgId, ref, visible, forUpdate);
+  if (!query) return undefined;
+  const [row] = await rows<DealRow>(tx, query);
   return row;
 }
 
@@ -80,19 +90,37 @@ export interface DealListFilters {
   offset: number;
 }
 
-export async function listDeals(tx: Tx, f: DealListFilters): Promise<{ count: number; rows: DealRow[] }> {
-  const cond = sql.join([sql`d.organization_id = ${f.orgId}`, sql`d.deleted_at IS NULL`, f.visible, ...f.where], sql` AND `);
-  // Every deal has exactly one client (NOT NULL foreign key), so a LEFT JOIN returns the same
-  // rows; unlike an inner join, PostgreSQL drops it when no condition reads the client (no
-  // search), and the count and the page's ids come from a deals index alone.
-  const from = sql`FROM deals d LEFT JOIN clients c ON c.id = d.client_id`;
-  const [counted] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n ${from} WHERE ${cond}`);
-  // The page's ids first, so deep pages do not join and aggregate the rows they skip.
-  const page = await rows<DealRow>(
-    tx,
-    sql`WITH page AS (SELECT d.id ${from} WHERE ${cond} ORDER BY ${f.ordering}, d.id DESC LIMIT ${f.limit} OFFSET ${f.offset})
+const dialect = new PgDialect();
+
+/**
+ * Whether a condition reads the client (alias `c`; of the service's filters only the search does).
+ * The conditions arrive as SQL fragments, so this looks at their text (microseconds).
+ */
+function readsClient(cond: SQL): boolean {
+  return /\bc\./.test(dialect.sqlToQuery(cond).sql);
+}
+
+/** The count of the filtered deals and the page's rows (exported for the benchmark's baseline). */
+export function dealListQueries(f: DealListFilters): { count: SQL; page: SQL } {
+  const conds = [sql`d.organization_id = ${f.orgId}`, sql`d.deleted_at IS NULL`, f.visible, ...f.where];
+  const cond = sql.join(conds, sql` AND `);
+  // The client is joined only when a condition reads it. Every deal has exactly one client (NOT
+  // NULL foreign key), so a LEFT JOIN changes no row and PostgreSQL removes an unused one; but
+  // (in 15) the scan of deals still has to return d.client_id, which rules out the index-only
+  // scans that make the count and a deep page's ids cheap (docs/performance.md).
+  const from = conds.some(readsClient) ? sql`FROM deals d LEFT JOIN clients c ON c.id = d.client_id` : sql`FROM deals d`;
+  return {
+    count: sql`SELECT count(*)::int AS n ${from} WHERE ${cond}`,
+    // The page's ids first, so deep pages do not join and aggregate the rows they skip.
+    page: sql`WITH page AS (SELECT d.id ${from} WHERE ${cond} ORDER BY ${f.ordering}, d.id DESC LIMIT ${f.limit} OFFSET ${f.offset})
         ${DEAL_SELECT} JOIN page ON page.id = d.id ORDER BY ${f.ordering}, d.id DESC`,
-  );
+  };
+}
+
+export async function listDeals(tx: Tx, f: DealListFilters): Promise<{ count: number; rows: DealRow[] }> {
+  const query = dealListQueries(f);
+  const [counted] = await rows<{ n: number }>(tx, query.count);
+  const page = await rows<DealRow>(tx, query.page);
   return { count: counted?.n ?? 0, rows: page };
 }
 
@@ -139,9 +167,13 @@ export const PAYMENT_SELECT = sql`
   LEFT JOIN users vu ON vu.id = p.verified_by
   LEFT JOIN invoices i ON i.payment_id = p.id`;
 
+export function paymentsOfDealsQuery(dealIds: string[]): SQL {
+  return sql`${PAYMENT_SELECT} WHERE p.deal_id = ANY(${sql.param(dealIds)}::uuid[]) ORDER BY p.created_at, p.id`;
+}
+
 export function paymentsOfDeals(tx: Tx, dealIds: string[]): Promise<PaymentRow[]> {
   if (!dealIds.length) return Promise.resolve([]);
-  return rows<PaymentRow>(tx, sql`${PAYMENT_SELECT} WHERE p.deal_id = ANY(${sql.param(dealIds)}::uuid[]) ORDER BY p.created_at, p.id`);
+  return rows<PaymentRow>(tx, paymentsOfDealsQuery(dealIds));
 }
 
 export interface ActivityRow {
@@ -157,18 +189,33 @@ export interface ActivityRow {
 }
 
 /** The newest `perDeal` activity entries of each deal. */
-export function activityOfDeals(tx: Tx, dealIds: string[], perDeal: number): Promise<ActivityRow[]> {
-  if (!dealIds.length) return Promise.resolve([]);
-  return rows<ActivityRow>(
-    tx,
-    sql`SELECT * FROM (
+export function activityOfDealsQuery(dealIds: string[], perDeal: number): SQL {
+  return sql`SELECT * FROM (
           SELECT a.id, a.deal_id, a.action, a.description, a.user_id, trim(u.first_name || ' ' || u.last_name) AS user_name,
                  u.first_name AS user_first_name, u.email AS user_email, a.created_at,
                  row_number() OVER (PARTITION BY a.deal_id ORDER BY a.created_at DESC, a.id DESC) AS rn
           FROM activity_logs a LEFT JOIN users u ON u.id = a.user_id
           WHERE a.deal_id = ANY(${sql.param(dealIds)}::uuid[])) x
-        WHERE x.rn <= ${perDeal} ORDER BY x.created_at DESC, x.id DESC`,
-  );
+        WHERE x.rn <= ${perDeal} ORDER BY x.created_at DESC, x.id DESC`;
+}
+
+export function activityOfDeals(tx: Tx, dealIds: string[], perDeal: number): Promise<ActivityRow[]> {
+  if (!dealIds.length) return Promise.resolve([]);
+  return rows<ActivityRow>(tx, activityOfDealsQuery(dealIds, perDeal));
+}
+
+/**
+ * The client's deals for the expanded deal: how many, and their value in `currency`.
+ * Totals per currency would be exact; the panel shows one figure, so only same-currency deals count.
+ */
+export function clientDealTotalsQuery(orgId: string, clientId: string, currency: string): SQL {
+  return sql`SELECT count(*)::int AS total_deals, COALESCE(sum(deal_value) FILTER (WHERE currency = ${currency}), 0)::text AS total_value
+    FROM deals WHERE organization_id = ${orgId} AND client_id = ${clientId} AND deleted_at IS NULL`;
+}
+
+export async function clientDealTotals(tx: Tx, orgId: string, clientId: string, currency: string): Promise<{ total_deals: number; total_value: string }> {
+  const [totals] = await rows<{ total_deals: number; total_value: string }>(tx, clientDealTotalsQuery(orgId, clientId, currency));
+  return totals ?? { total_deals: 0, total_value: '0' };
 }
 
 export interface NewDeal {

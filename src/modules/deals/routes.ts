@@ -1,6 +1,5 @@
 // Deals on both API surfaces: the seeds' /api/deals/… and the web client's /api/deals/deals/….
 import type { FastifyRequest } from 'fastify';
-import { rows, sql } from '../../db/database.ts';
 import { z } from 'zod';
 import { inTenant, type ServiceContext } from '../../http/context.ts';
 import { sendIdempotent } from '../../http/idempotency.ts';
@@ -9,7 +8,8 @@ import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import type { Actor } from '../../http/auth.ts';
 import { UploadBatch } from '../../files/uploads.ts';
-import { presentActivity, presentDeal } from './present.ts';
+import { groupByDeal, presentActivity, presentDeal } from './present.ts';
+import { clientDealTotals } from './repo.ts';
 import { ActivityList, DealCreateBody, DealListQuery, DealOut, DealUpdateBody, ExpandOut, LogActivityBody } from './schemas.ts';
 import * as deals from './service.ts';
 
@@ -45,9 +45,9 @@ export async function dealRoutes(app: AppInstance) {
       const page = pageRequest(request.query, app.config, { webClientList: webClient });
       const links = linksFor(request);
       const result = await inTenant(request, (ctx) => deals.listDeals(ctx, request.query, { limit: page.pageSize, offset: page.offset }));
-      const results = result.rows.map((d) =>
-        presentDeal(d, result.payments.filter((p) => p.deal_id === d.id), result.activity.filter((a) => a.deal_id === d.id), links),
-      );
+      const payments = groupByDeal(result.payments);
+      const activity = groupByDeal(result.activity);
+      const results = result.rows.map((d) => presentDeal(d, payments.get(d.id) ?? [], activity.get(d.id) ?? [], links));
       return pageEnvelope(request, page, result.count, results);
     });
 
@@ -108,12 +108,7 @@ export async function dealRoutes(app: AppInstance) {
 /** The expanded deal of the web client's payment history panel. */
 async function expandDeal(ctx: Ctx, ref: string, links: Links) {
   const view = await dealView(ctx, ref, links);
-  // Totals per currency would be exact; the panel shows one figure, so only same-currency deals count.
-  const [client] = await rows<{ total_deals: number; total_value: string }>(
-    ctx.tx,
-    sql`SELECT count(*)::int AS total_deals, COALESCE(sum(deal_value) FILTER (WHERE currency = ${view.currency}), 0)::text AS total_value
-        FROM deals WHERE organization_id = ${ctx.orgId} AND client_id = ${view.client_id} AND deleted_at IS NULL`,
-  );
+  const client = await clientDealTotals(ctx.tx, view.organization, view.client_id, view.currency);
   const history = view.payments.map((p, i) => ({
     id: p.id,
     payment_serial: i + 1,
@@ -142,7 +137,7 @@ async function expandDeal(ctx: Ctx, ref: string, links: Links) {
   }));
   return {
     ...view,
-    client_info: { id: view.client_id, name: view.client_name, email: view.client.email, total_deals: client?.total_deals ?? 0, total_value: client?.total_value ?? '0' },
+    client_info: { id: view.client_id, name: view.client_name, email: view.client.email, total_deals: client.total_deals, total_value: client.total_value },
     payment_history: history,
     verifier_remark_status: view.verification_status === 'verified' ? 'yes' : 'no',
     activity_summary: { total_activities: view.activity_logs.length, recent_activities: view.activity_logs, last_activity: view.activity_logs[0] ?? null },

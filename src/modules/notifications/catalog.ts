@@ -34,6 +34,8 @@ export const NOTIFICATION_TYPES: Readonly<Record<string, TypeDef>> = {
   payment_rejected: t('Payment rejected', 'business', 'enable_deal_notifications'),
   payment_info_requested: t('Payment needs information', 'business', 'enable_deal_notifications'),
   payment_pending_reminder: t('Payment awaiting verification', 'business', 'enable_deal_notifications'),
+  payment_refunded: t('Payment refunded', 'business', 'enable_deal_notifications'),
+  payment_bad_debt: t('Payment marked bad debt', 'business', 'enable_deal_notifications'),
   user_created: t('User created', 'user_management', 'enable_user_management_notifications'),
   role_created: t('Role created', 'user_management', 'enable_user_management_notifications'),
   team_created: t('Team created', 'user_management', 'enable_team_notifications'),

@@ -21,6 +21,8 @@ export interface Realtime {
   hub: Hub;
   /** Sends an event to the recipient's sockets in every process. */
   publish(event: RealtimeEvent): Promise<void>;
+  /** Redis, for GET /api/health/: `not_configured` without REDIS_URL. */
+  redisStatus(): Promise<'ok' | 'unavailable' | 'not_configured'>;
 }
 
 declare module 'fastify' {
@@ -35,9 +37,10 @@ declare module 'fastify' {
 
 async function notifications(app: AppInstance) {
   const hub = new Hub();
-  const publisher: Publisher = app.config.redisUrl
+  const redis = app.config.redisUrl
     ? await RedisPublisher.connect(app.config.redisUrl, hub, (err) => app.log.warn({ err: { message: err.message } }, 'redis error'))
-    : new LocalPublisher(hub);
+    : undefined;
+  const publisher: Publisher = redis ?? new LocalPublisher(hub);
   app.decorate('realtime', {
     hub,
     publish: async (event: RealtimeEvent) => {
@@ -47,6 +50,13 @@ async function notifications(app: AppInstance) {
         // The notification is stored: the recipient receives it on the next connect.
         app.log.warn({ err: { message: (err as Error).message } }, 'live publish failed');
       }
+    },
+    redisStatus: async () => {
+      if (!redis) return 'not_configured';
+      return redis.ping().then(
+        () => 'ok' as const,
+        () => 'unavailable' as const,
+      );
     },
   });
   const mailer = createMailer(app.config);

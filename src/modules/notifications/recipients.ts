@@ -33,6 +33,28 @@ export async function usersWithRole(tx: Tx, orgId: string, roleName: string): Pr
 
 export const orgAdminsOf = (tx: Tx, orgId: string) => usersWithRole(tx, orgId, ROLE_NAMES.orgAdmin);
 
+/** Active members holding one of these roles (case-insensitive) whose role also grants `permission`. */
+export async function usersWithRoleAndPermission(tx: Tx, orgId: string, roleNames: readonly string[], permission: string): Promise<string[]> {
+  const names = sql.param(roleNames.map((n) => n.toLowerCase()));
+  const found = await rows<{ id: string }>(
+    tx,
+    sql`SELECT DISTINCT u.id FROM memberships m
+        JOIN users u ON u.id = m.user_id AND u.is_active
+        JOIN roles r ON r.id = m.role_id AND lower(r.name) = ANY(${names}::text[])
+        JOIN role_permissions rp ON rp.role_id = m.role_id
+        JOIN permissions p ON p.id = rp.permission_id AND p.code = ${permission}
+        WHERE m.organization_id = ${orgId} AND m.is_active`,
+  );
+  return found.map((r) => r.id);
+}
+
+/**
+ * Who hears of a new client: Org Admins and Supervisors, and only those whose role lets them
+ * open every client (a notification about a record the reader cannot see would be a leak).
+ */
+export const clientOverseersOf = (tx: Tx, orgId: string) =>
+  usersWithRoleAndPermission(tx, orgId, [ROLE_NAMES.orgAdmin, ROLE_NAMES.supervisor], 'clients:view_all');
+
 /** Every active Super Admin. Needs system scope: they are members of no organisation. */
 export async function superAdmins(tx: Tx): Promise<string[]> {
   const found = await rows<{ id: string }>(tx, sql`SELECT id FROM users WHERE is_superuser AND is_active`);

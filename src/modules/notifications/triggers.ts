@@ -1,10 +1,14 @@
 // The notification triggers of product.md §6, called by the use cases that cause them, inside
 // their transactions: payment recorded → the organisation's verifiers; payment decided → the
 // deal's owner; deal, user, team, project created → org admins; organisation created → Super
-// Admins; commission approved → the salesperson. The acting user is never notified of their own act.
+// Admins; commission approved → the salesperson. Beyond §6's list (the original's types, aimed
+// at real roles): payment refunded / bad debt → the deal's owner and the org admins; client
+// created → Org Admins and Supervisors who see every client; role created → the other org admins.
+// The acting user is never notified of their own act.
+import type { Tx } from '../../db/database.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { toCents } from '../../money.ts';
-import { dealOwner, orgAdminsOf, superAdmins, verifiersOf } from './recipients.ts';
+import { clientOverseersOf, dealOwner, orgAdminsOf, superAdmins, verifiersOf } from './recipients.ts';
 import { notify } from './service.ts';
 
 const who = (ctx: ServiceContext): string => (ctx.actor ? `${ctx.actor.firstName} ${ctx.actor.lastName}`.trim() || ctx.actor.email : 'PRS');
@@ -73,20 +77,59 @@ export async function notifyDealCreated(
   });
 }
 
-/** New user, team or project in the organisation → its org admins. */
-export async function notifyCreatedInOrg(ctx: ServiceContext, kind: 'user' | 'team' | 'project', subject: { id: string; name: string }): Promise<void> {
+type CreatedKind = 'user' | 'team' | 'project' | 'client' | 'role';
+
+/** Per kind of new record: who is told, how urgently, and the web client's page for it. */
+const CREATED: Record<CreatedKind, { recipients: (tx: Tx, orgId: string) => Promise<string[]>; priority: 'medium' | 'low'; actionUrl: string }> = {
+  user: { recipients: orgAdminsOf, priority: 'medium', actionUrl: '/org-admin/manage-users' },
+  team: { recipients: orgAdminsOf, priority: 'low', actionUrl: '/org-admin/manage-teams' },
+  project: { recipients: orgAdminsOf, priority: 'low', actionUrl: '/org-admin' },
+  client: { recipients: clientOverseersOf, priority: 'medium', actionUrl: '/org-admin/manage-clients' },
+  // Medium, not low: a new role is a new set of permissions someone may soon be given.
+  role: { recipients: orgAdminsOf, priority: 'medium', actionUrl: '/org-admin/permission' },
+};
+
+/** New user, team, project, client or role in the organisation → see CREATED for who is told. */
+export async function notifyCreatedInOrg(ctx: ServiceContext, kind: CreatedKind, subject: { id: string; name: string }): Promise<void> {
   if (!ctx.orgId) return;
-  const label = { user: 'user', team: 'team', project: 'project' }[kind];
+  const spec = CREATED[kind];
   await notify(ctx, {
-    recipients: await orgAdminsOf(ctx.tx, ctx.orgId),
+    recipients: await spec.recipients(ctx.tx, ctx.orgId),
     type: `${kind}_created`,
-    priority: kind === 'user' ? 'medium' : 'low',
-    title: `New ${label}: ${subject.name}`,
-    message: `${who(ctx)} added the ${label} ${subject.name}.`,
+    priority: spec.priority,
+    title: `New ${kind}: ${subject.name}`,
+    message: `${who(ctx)} added the ${kind} ${subject.name}.`,
     data: { [`${kind}_id`]: subject.id, name: subject.name, created_by: who(ctx) },
-    actionUrl: { user: '/org-admin/manage-users', team: '/org-admin/manage-teams', project: '/org-admin' }[kind],
+    actionUrl: spec.actionUrl,
     related: { type: kind, id: subject.id },
   });
+}
+
+/**
+ * A verified payment refunded or written off as bad debt → the deal's owner (their commission on
+ * it is reversed) and the org admins (money already counted as received is gone). Two calls so
+ * that each lands on the page its reader works in; an owner who is also an admin is told once.
+ */
+export async function notifyPaymentWrittenOff(
+  ctx: ServiceContext,
+  payment: { id: string; deal_id: string; deal_code: string; transaction_id: string },
+  kind: 'refunded' | 'bad_debt',
+  reason: string,
+): Promise<void> {
+  if (!ctx.orgId) return;
+  const owner = await dealOwner(ctx.tx, ctx.orgId, payment.deal_id);
+  const admins = (await orgAdminsOf(ctx.tx, ctx.orgId)).filter((id) => id !== owner);
+  const headline = kind === 'refunded' ? `Payment ${payment.transaction_id} refunded` : `Payment ${payment.transaction_id} marked bad debt`;
+  const base = {
+    type: `payment_${kind}`,
+    priority: 'high' as const,
+    title: headline,
+    message: `${headline} on deal ${payment.deal_code} by ${who(ctx)}: ${reason}. The commission on it is reversed.`,
+    data: { payment_id: payment.id, transaction_id: payment.transaction_id, deal_id: payment.deal_id, deal_code: payment.deal_code, status: kind, reason, marked_by: who(ctx) },
+    related: { type: 'payment', id: payment.id },
+  };
+  if (owner) await notify(ctx, { ...base, recipients: [owner], actionUrl: `/salesperson/deal/${payment.deal_code}` });
+  await notify(ctx, { ...base, recipients: admins, actionUrl: '/org-admin/deals' });
 }
 
 /** A new organisation → every Super Admin (platform notification, no organisation). Needs system scope. */

@@ -7,6 +7,7 @@ import { conflict, fieldError, notFound } from '../../http/errors.ts';
 import { ROLE_NAMES } from '../access/catalog.ts';
 import { createDefaultRoles } from '../access/service.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
+import { invalidateActors } from '../auth/actor-cache.ts';
 import { assertAcceptablePassword } from '../auth/password-rules.ts';
 import { generatePassword, hashPassword } from '../auth/passwords.ts';
 import { emailTaken, insertMembership, insertUser, queueEmail } from '../users/repo.ts';
@@ -79,6 +80,8 @@ export async function updateOrganization(ctx: ServiceContext, id: string, input:
     if (pgErrorCode(err) === '23505') throw fieldError('name', 'An organisation with this name already exists.');
     throw err;
   }
+  // Members' cached actors carry the organisation's name and whether it is active.
+  invalidateActors(ctx, { kind: 'org', id });
   const after = await getOrganization(ctx.tx, id);
   // Compare stored values of the fields actually sent (not raw input: '5000' vs '5000.00', 'npr' vs 'NPR', undefined).
   const sent = Object.keys(input).filter((k) => input[k as keyof repo.OrganizationFields] !== undefined);
@@ -103,4 +106,6 @@ export async function deleteOrganization(ctx: ServiceContext, id: string) {
   }
   await recordAudit(ctx, { entity: 'organization', entityId: id, action: 'delete', organizationId: null, oldValues: { name: org.name } });
   await repo.deleteOrganization(ctx.tx, id);
+  // Sessions acting in it are deleted with it (ON DELETE CASCADE); their cached actors must go too.
+  invalidateActors(ctx, { kind: 'org', id });
 }

@@ -1,4 +1,5 @@
-// `prs calculate-streaks [--org <id>]`: rebuilds every streak record from the deals.
+// `prs calculate-streaks [--org <id>]`: rebuilds every streak record from the deals (and the
+// break records of days the midnight roll-over finalised; see rollover.ts).
 import type { Command } from '../../cli/commands.ts';
 import { forEachOrganisation } from '../../cli/each-organisation.ts';
 import { rebuildOrganization } from './repo.ts';

@@ -1,5 +1,6 @@
 // SQL for streaks. The incremental path (some days of one user) and the full rebuild (a whole
 // organisation) share the same day aggregate and the same run computation, so they always agree.
+// The midnight roll-over (rollover.ts) finalises a day with the same statements.
 //
 // A day qualifies when the user has, with that deal_date, at least one verified deal whose value
 // in the organisation's currency is above the organisation's minimum
@@ -51,21 +52,62 @@ async function recomputeRuns(tx: Tx, orgId: string, userId: string | null): Prom
     FROM target WHERE r.id = target.id AND r.streak <> target.streak`);
 }
 
+/**
+ * Records of days without deals. Only one kind may exist: the break record (0 deals, not
+ * qualifying, streak 0) of a finalised day (streak_rollovers) that follows a qualifying day,
+ * marking where the run ended. Brings them in line for `userId` (null: everyone) on `days` and
+ * the days after them (null: every day), after the day aggregates were written: any other
+ * deal-less record goes (a day whose last deal was deleted keeps no stale figures), missing
+ * break records are added.
+ */
+async function syncBreaks(tx: Tx, orgId: string, userId: string | null, days: string[] | null): Promise<void> {
+  const list = days ? sql.param(days) : null;
+  const near = (col: SQL) => (list ? sql`AND (${col} = ANY(${list}::date[]) OR ${col} - 1 = ANY(${list}::date[]))` : sql``);
+  await tx.execute(sql`
+    DELETE FROM daily_streak_records r WHERE r.organization_id = ${orgId} ${userId ? sql`AND r.user_id = ${userId}` : sql``} ${near(sql`r.date`)}
+      AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.organization_id = ${orgId} AND d.created_by = r.user_id AND d.deal_date = r.date AND d.deleted_at IS NULL)
+      AND NOT (r.deals_closed = 0 AND r.total_value = 0 AND NOT r.qualifying
+        AND EXISTS (SELECT 1 FROM streak_rollovers l WHERE l.organization_id = ${orgId} AND l.date = r.date)
+        AND EXISTS (SELECT 1 FROM daily_streak_records p WHERE p.organization_id = ${orgId} AND p.user_id = r.user_id AND p.date = r.date - 1 AND p.qualifying))`);
+  await tx.execute(sql`
+    INSERT INTO daily_streak_records (organization_id, user_id, date)
+    SELECT ${orgId}, p.user_id, l.date FROM streak_rollovers l
+    JOIN daily_streak_records p ON p.organization_id = l.organization_id AND p.date = l.date - 1 AND p.qualifying
+    WHERE l.organization_id = ${orgId} ${userId ? sql`AND p.user_id = ${userId}` : sql``} ${near(sql`l.date`)}
+    ON CONFLICT (organization_id, user_id, date) DO NOTHING`);
+}
+
 /** Brings the records of `userId` on `dates` up to date, then the runs that follow them. */
 export async function refreshDays(tx: Tx, orgId: string, userId: string, dates: string[]): Promise<void> {
   if (!dates.length) return;
   const days = sql.param(dates);
   await upsertDays(tx, orgId, sql`d.created_by = ${userId} AND d.deal_date = ANY(${days}::date[])`);
-  await tx.execute(sql`
-    DELETE FROM daily_streak_records r WHERE r.organization_id = ${orgId} AND r.user_id = ${userId} AND r.date = ANY(${days}::date[])
-      AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.organization_id = ${orgId} AND d.created_by = ${userId} AND d.deal_date = r.date AND d.deleted_at IS NULL)`);
+  await syncBreaks(tx, orgId, userId, dates);
   await recomputeRuns(tx, orgId, userId);
 }
 
-/** Rebuilds every record of the organisation from its deals. Returns the number of records. */
+/**
+ * Finalises one ended day of the organisation: records the day as finalised (false, doing
+ * nothing, when it already was), recomputes its records from the deals (catching what no hook
+ * reports, such as a changed minimum), writes the break records of runs that ended with it.
+ */
+export async function finaliseDay(tx: Tx, orgId: string, date: string): Promise<boolean> {
+  const claimed = await rows<{ date: string }>(
+    tx,
+    sql`INSERT INTO streak_rollovers (organization_id, date) VALUES (${orgId}, ${date}::date) ON CONFLICT DO NOTHING RETURNING date`,
+  );
+  if (!claimed.length) return false;
+  await upsertDays(tx, orgId, sql`d.deal_date = ${date}::date`);
+  await syncBreaks(tx, orgId, null, [date]);
+  await recomputeRuns(tx, orgId, null);
+  return true;
+}
+
+/** Rebuilds every record of the organisation from its deals and finalised days. Returns the number of records. */
 export async function rebuildOrganization(tx: Tx, orgId: string): Promise<number> {
   await tx.execute(sql`DELETE FROM daily_streak_records WHERE organization_id = ${orgId}`);
   await upsertDays(tx, orgId, sql`true`);
+  await syncBreaks(tx, orgId, null, null);
   await recomputeRuns(tx, orgId, null);
   const [c] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM daily_streak_records WHERE organization_id = ${orgId}`);
   return c?.n ?? 0;
@@ -140,5 +182,26 @@ export function leaderboard(tx: Tx, orgId: string, today: string, from: string |
         WHERE m.organization_id = ${orgId} AND m.is_active AND u.is_active
           AND (ro.name ILIKE '%sales%' OR EXISTS (SELECT 1 FROM daily_streak_records r WHERE r.organization_id = ${orgId} AND r.user_id = u.id))
         ORDER BY current_streak DESC, longest_streak DESC, lower(COALESCE(NULLIF(trim(u.first_name || ' ' || u.last_name), ''), u.email)), u.id`,
+  );
+}
+
+/**
+ * Ended days not yet finalised, per active organisation, in its own time zone: from the later of
+ * its creation day and `catchUpDays` ago, up to yesterday. Days whose roll-over job failed for
+ * good (`dedupeKey`) are left out. Needs system scope (every organisation).
+ */
+export function daysToFinalise(tx: Tx, catchUpDays: number, keyPrefix: string): Promise<{ organization_id: string; date: string }[]> {
+  return rows(
+    tx,
+    sql`SELECT o.id AS organization_id, to_char(w.first + g.i, 'YYYY-MM-DD') AS date
+        FROM organizations o
+        CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE o.time_zone)::date AS today, (o.created_at AT TIME ZONE o.time_zone)::date AS born) t
+        CROSS JOIN LATERAL (SELECT GREATEST(t.born, t.today - ${catchUpDays}::int) AS first, t.today - 1 AS last) w
+        CROSS JOIN LATERAL generate_series(0, w.last - w.first) AS g(i)
+        WHERE o.is_active
+          AND NOT EXISTS (SELECT 1 FROM streak_rollovers l WHERE l.organization_id = o.id AND l.date = w.first + g.i)
+          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.failed_at IS NOT NULL AND j.dedupe_key IS NOT NULL
+            AND j.dedupe_key = ${keyPrefix} || o.id::text || ':' || to_char(w.first + g.i, 'YYYY-MM-DD'))
+        ORDER BY w.first + g.i, o.id`,
   );
 }

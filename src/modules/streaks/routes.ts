@@ -5,6 +5,8 @@ import { inTenant } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { leaderboardView, streakView } from './service.ts';
+// Registers the midnight roll-over jobs with the runner of every application that serves streaks.
+import './rollover.ts';
 
 const Day = z.object({ date: z.string(), deals_closed: z.number().int(), total_value: z.string(), qualifying: z.boolean(), streak: z.number().int() });
 

@@ -1,4 +1,5 @@
 // /api/auth/users/… (user management, as the web client calls it), profile and sales target.
+import { invalidateActors } from '../auth/actor-cache.ts';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { rows, sql } from '../../db/database.ts';
@@ -127,6 +128,8 @@ export async function userRoutes(app: AppInstance) {
               bio: b.bio,
             });
             const after = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
+            // The cached actor carries the name and e-mail.
+            invalidateActors(ctx, { kind: 'user', id: after.id });
             await recordAudit(ctx, { entity: 'user', entityId: after.id, action: 'profile_update', oldValues: { email: before.email, first_name: before.first_name, last_name: before.last_name }, newValues: { email: after.email, first_name: after.first_name, last_name: after.last_name } });
             return after;
           });

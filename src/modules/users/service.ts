@@ -9,6 +9,7 @@ import { isUuid } from '../../http/fields.ts';
 import { ROLE_NAMES } from '../access/catalog.ts';
 import { assertCanAssign, resolveRole } from '../access/service.ts';
 import { recordAudit, diff } from '../audit/recorder.ts';
+import { invalidateActors } from '../auth/actor-cache.ts';
 import { assertAcceptablePassword } from '../auth/password-rules.ts';
 import { generatePassword, hashPassword } from '../auth/passwords.ts';
 import * as repo from './repo.ts';
@@ -173,6 +174,8 @@ export async function updateUser(ctx: Ctx, userId: string, input: UpdateUserInpu
   if (roleChange) await repo.setMembershipRole(ctx.tx, orgId, userId, roleChange.id);
   if (input.is_active !== undefined) await repo.setMembershipActive(ctx.tx, orgId, userId, input.is_active);
   if (input.is_active === false) await repo.revokeUserSessions(ctx.tx, userId, 'deactivated');
+  // Role, activity, name and e-mail are all part of the cached actor.
+  invalidateActors(ctx, { kind: 'user', id: userId });
   const after = (await repo.findUserInOrg(ctx.tx, orgId, userId))!;
   const changes = diff(
     { ...before, role: before.role_name },
@@ -194,6 +197,7 @@ export async function deactivateUser(ctx: Ctx, userId: string) {
   await repo.setMembershipActive(ctx.tx, orgOf(ctx), userId, false);
   await repo.updateUser(ctx.tx, userId, { is_active: false, status: 'inactive' });
   await repo.revokeUserSessions(ctx.tx, userId, 'deactivated');
+  invalidateActors(ctx, { kind: 'user', id: userId });
   await recordAudit(ctx, { entity: 'user', entityId: userId, action: 'deactivate', oldValues: { is_active: before.is_active }, newValues: { is_active: false } });
 }
 
@@ -220,6 +224,7 @@ export async function bulkAssignRoles(ctx: Ctx, assignments: { user_id: string; 
       continue;
     }
     await repo.setMembershipRole(ctx.tx, orgId, user.id, role.id);
+    invalidateActors(ctx, { kind: 'user', id: user.id });
     await recordAudit(ctx, { entity: 'user', entityId: user.id, action: 'role_change', oldValues: { role: user.role_name }, newValues: { role: role.name } });
     successful.push({ user_id: user.id, user_email: user.email, role_id: role.id, role_name: role.name });
   }

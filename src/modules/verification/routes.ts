@@ -1,8 +1,6 @@
 // The verifier's work: the queue, decisions (JSON for the seeds' API, the multipart form of the
 // web client) and the form's read model.
-import { containsPattern } from '../../db/like.ts';
 import { z } from 'zod';
-import { rows, sql } from '../../db/database.ts';
 import { inTenant } from '../../http/context.ts';
 import { ValidationError } from '../../http/errors.ts';
 import { decimalInput } from '../../http/fields.ts';
@@ -17,6 +15,7 @@ import { DealOut } from '../deals/schemas.ts';
 import { presentPayment } from '../deals/present.ts';
 import { findPayment } from '../payments/routes.ts';
 import { PaymentOut } from '../payments/schemas.ts';
+import { listQueue } from './repo.ts';
 import { decidePayment, type Decision } from './service.ts';
 
 const QueueQuery = z.object({
@@ -46,31 +45,6 @@ const QueueItem = z.object({
   receipt_file: z.string().nullable(),
   created_at: z.string(),
 });
-
-interface QueueRow {
-  id: string;
-  transaction_id: string;
-  deal: string;
-  deal_id: string;
-  deal_name: string;
-  client_name: string;
-  received_amount: string;
-  currency: string;
-  payment_date: string;
-  payment_method: string;
-  status: string;
-  info_requested: boolean;
-  priority: 'high' | 'medium' | 'low';
-  waiting_hours: number;
-  submitted_by: string;
-  submitted_by_name: string;
-  receipt_key: string | null;
-  created_at: string;
-}
-
-// Priority: waiting over three days or past the deal's due date is high, over a day medium.
-const PRIORITY = sql`CASE WHEN now() - p.created_at > interval '72 hours' OR (d.due_date IS NOT NULL AND d.due_date < CURRENT_DATE) THEN 'high'
-  WHEN now() - p.created_at > interval '24 hours' THEN 'medium' ELSE 'low' END`;
 
 const DecisionBody = z.object({
   status: z.string().max(30).optional(),
@@ -114,33 +88,11 @@ export async function verificationRoutes(app: AppInstance) {
     const q = request.query;
     const page = pageRequest(q, app.config);
     const links = linksFor(request);
-    const result = await inTenant(request, async (ctx) => {
-      const where = [sql`p.organization_id = ${ctx.orgId}`, sql`d.deleted_at IS NULL`];
-      // Default: everything waiting for a decision (including payments returned for information).
-      if (q.status === 'verified' || q.status === 'rejected') where.push(sql`p.status = ${q.status}`);
-      else if (q.status !== 'all') where.push(sql`p.status = 'pending'`);
-      if (q.status === 'requires_info') where.push(sql`p.info_requested`);
-      if (q.status === 'pending') where.push(sql`NOT p.info_requested`);
-      if (q.priority) where.push(sql`${PRIORITY} = ${q.priority}`);
-      if (q.search) {
-        const like = containsPattern(q.search);
-        where.push(sql`(d.deal_code ILIKE ${like} OR p.transaction_id ILIKE ${like} OR c.client_name ILIKE ${like})`);
-      }
-      const cond = sql.join(where, sql` AND `);
-      const from = sql`FROM payments p JOIN deals d ON d.id = p.deal_id JOIN clients c ON c.id = d.client_id JOIN users u ON u.id = p.created_by`;
-      const [n] = await rows<{ n: number }>(ctx.tx, sql`SELECT count(*)::int AS n ${from} WHERE ${cond}`);
-      const list = await rows<QueueRow>(
-        ctx.tx,
-        sql`SELECT p.id, p.transaction_id, d.id AS deal, d.deal_code AS deal_id, d.deal_name, c.client_name, p.received_amount::text AS received_amount,
-                   d.currency, to_char(p.payment_date, 'YYYY-MM-DD') AS payment_date, p.payment_method, p.status, p.info_requested,
-                   ${PRIORITY} AS priority, floor(extract(epoch FROM now() - p.created_at) / 3600)::int AS waiting_hours,
-                   p.created_by AS submitted_by, trim(u.first_name || ' ' || u.last_name) AS submitted_by_name, p.receipt_key, p.created_at
-            ${from} WHERE ${cond}
-            ORDER BY CASE ${PRIORITY} WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, p.created_at, p.id
-            LIMIT ${page.pageSize} OFFSET ${page.offset}`,
-      );
-      return { count: n?.n ?? 0, rows: list };
-    });
+    const result = await inTenant(request, async (ctx) =>
+      ctx.orgId
+        ? listQueue(ctx.tx, { orgId: ctx.orgId, status: q.status, priority: q.priority, search: q.search }, { limit: page.pageSize, offset: page.offset })
+        : { count: 0, rows: [] },
+    );
     return pageEnvelope(
       request,
       page,

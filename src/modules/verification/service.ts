@@ -16,7 +16,7 @@ import { recordAudit } from '../audit/recorder.ts';
 import { refreshClientStatus, refreshDealMoney } from '../deals/repo.ts';
 import { accrueCommission, reverseCommission } from '../commission/accruals.ts';
 import { streakDealChanged } from '../streaks/service.ts';
-import { notifyPaymentDecided } from '../notifications/triggers.ts';
+import { notifyPaymentDecided, notifyPaymentWrittenOff } from '../notifications/triggers.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
 
@@ -138,5 +138,6 @@ export async function writeOffPayment(ctx: Ctx, paymentId: string, kind: Writeof
   await reverseCommission(ctx, payment.id, kind, reason);
   await logActivity(ctx, { dealId: payment.deal_id, action: `payment_${kind}`, description: `Payment ${payment.transaction_id} marked ${kind.replace('_', ' ')}: ${reason.trim()}` });
   await recordAudit(ctx, { entity: 'payment', entityId: payment.id, action: kind, oldValues: { status: 'verified' }, newValues: { status: kind, reason: reason.trim(), approval_id: approval!.id } });
+  await notifyPaymentWrittenOff(ctx, payment, kind, reason.trim());
   return { approvalId: approval!.id, status: kind };
 }
