@@ -56,9 +56,10 @@ describe('seed-demo-data', () => {
       SELECT count(*)::int AS mismatched FROM deals d
       JOIN LATERAL (
         SELECT COALESCE(sum(p.verified_amount) FILTER (WHERE p.status = 'verified'), 0) AS verified_total, count(*)::int AS payment_count,
-               count(*) FILTER (WHERE p.status = 'verified') AS verified, count(*) FILTER (WHERE p.status = 'rejected') AS rejected
+               count(*) FILTER (WHERE p.status = 'verified') AS verified, count(*) FILTER (WHERE p.status = 'rejected') AS rejected,
+               max(p.created_at) AS newest
         FROM payments p WHERE p.deal_id = d.id) m ON true
-      WHERE d.verified_total <> m.verified_total OR d.payment_count <> m.payment_count
+      WHERE d.verified_total <> m.verified_total OR d.payment_count <> m.payment_count OR d.last_payment_at IS DISTINCT FROM m.newest
          OR d.payment_status <> CASE WHEN m.verified_total >= d.deal_value THEN 'full_payment' WHEN m.verified_total > 0 THEN 'partial_payment' ELSE d.declared_payment_status END
          OR d.verification_status <> CASE WHEN m.verified > 0 THEN 'verified' WHEN m.payment_count > 0 AND m.rejected = m.payment_count THEN 'rejected' ELSE 'pending' END`);
     expect(deals!.mismatched).toBe(0);

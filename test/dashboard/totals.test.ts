@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../src/db/database.ts';
 import { rebuildDashboardTotalsCommand } from '../../src/modules/dashboard/cli.ts';
+import { recentPaymentsOf } from '../../src/modules/dashboard/repo.ts';
 import { splitRange } from '../../src/modules/dashboard/totals.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
@@ -138,6 +139,21 @@ describe('maintained totals', () => {
     expect(answers.map((a) => a.statusCode)).toEqual(Array(12).fill(200));
     await expectMatchesRebuild(org.id);
     expect(await snapshot(other.id)).toEqual(before);
+  });
+
+  it('recent payments: read from the deals with the newest payments, equal to reading them all', async () => {
+    const viaDeals = (userId: string) => t.db.tenant({ orgId: org.id, userId }, (tx) => recentPaymentsOf(tx, org.id, userId, 5));
+    const direct = (userId: string) => t.db.system((tx) => rows<{ id: string }>(tx, sql`
+      SELECT p.id FROM payments p JOIN deals d ON d.id = p.deal_id
+      WHERE p.organization_id = ${org.id} AND d.created_by = ${userId} AND d.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 5`));
+    const mine = await viaDeals(org.users.sales.id);
+    expect(mine).toHaveLength(5);
+    expect(mine.map((p) => p.id)).toEqual((await direct(org.users.sales.id)).map((p) => p.id));
+    const [stale] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`
+      SELECT count(*)::int AS n FROM deals d WHERE d.organization_id = ${org.id}
+        AND d.last_payment_at IS DISTINCT FROM (SELECT max(created_at) FROM payments p WHERE p.deal_id = d.id)`));
+    expect(stale!.n).toBe(0);
+    expect(await viaDeals(org.users.verifier.id)).toEqual([]);
   });
 
   it('are recomputed by prs rebuild-dashboard-totals after being lost', async () => {

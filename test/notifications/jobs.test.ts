@@ -119,7 +119,7 @@ describe('job runner', () => {
 });
 
 describe('reminders for payments pending verification', () => {
-  it('remind the verifiers once per payment and day, not the recorder, only after the threshold', async () => {
+  it('remind each verifier with one digest a day, not the recorder, only after the threshold', async () => {
     const deal = await dealOf(t, org.users.sales);
     const old = await recordPayment(t, org.users.sales, deal.deal_id, '40.00');
     const fresh = await recordPayment(t, org.users.sales, deal.deal_id, '41.00');
@@ -131,8 +131,22 @@ describe('reminders for payments pending verification', () => {
 
     const reminders = (await notificationsOf(t, org.users.verifier.id)).filter((n) => n.notification_type === 'payment_pending_reminder');
     expect(reminders).toHaveLength(1);
-    expect(reminders[0]).toMatchObject({ priority: 'high', title: `Payment ${old.transaction_id} is waiting for verification`, data: expect.objectContaining({ payment_id: old.id, hours_pending: 3 }) });
-    expect(reminders.some((n) => n.data.payment_id === fresh.id)).toBe(false);
+    expect(reminders[0]).toMatchObject({ priority: 'high', title: `Payment ${old.transaction_id} is waiting for verification`, data: expect.objectContaining({ pending_count: 1 }) });
+    expect(reminders[0]!.data.payments).toEqual([expect.objectContaining({ payment_id: old.id, hours_pending: 3 })]);
+    expect(JSON.stringify(reminders[0]!.data)).not.toContain(fresh.id);
     expect((await notificationsOf(t, org.users.sales.id)).filter((n) => n.notification_type === 'payment_pending_reminder')).toEqual([]);
+
+    // A backlog is one digest per verifier and day, however many payments wait.
+    const backlog = await Promise.all(['42.00', '43.00', '44.00'].map((a) => recordPayment(t, org.users.sales, deal.deal_id, a)));
+    await t.db.system((tx) => tx.execute(sql`UPDATE payments SET created_at = now() - interval '30 hours' WHERE id IN (${sql.join(backlog.map((p) => sql`${p.id}`), sql`, `)})`));
+    await t.db.system((tx) => tx.execute(sql`DELETE FROM notifications WHERE notification_type = 'payment_pending_reminder'`));
+    await enqueue('payment_reminders', {}, { dedupeKey: 'backlog-run' });
+    await t.app.jobRunner.runOnce();
+    await enqueue('payment_reminders', {}, { dedupeKey: 'backlog-run-again' });
+    await t.app.jobRunner.runOnce();
+    const digest = (await notificationsOf(t, org.users.verifier.id)).filter((n) => n.notification_type === 'payment_pending_reminder');
+    expect(digest).toHaveLength(1);
+    expect(digest[0]).toMatchObject({ title: '4 payments are waiting for verification', data: expect.objectContaining({ pending_count: 4, oldest_hours_pending: 30 }) });
+    expect((digest[0]!.data.payments as { payment_id: string }[]).map((p) => p.payment_id).slice(0, 3).sort()).toEqual(backlog.map((p) => p.id).sort());
   });
 });

@@ -137,3 +137,33 @@ export function clientTotals(tx: Tx, f: { orgId: string; currency: string; owner
         ORDER BY ${f.order === 'value' ? sql`x.paid_amount::numeric DESC` : sql`(x.total_value::numeric - x.paid_amount::numeric) DESC`}, x.client_name, x.id`,
   );
 }
+
+export interface RecentPayment {
+  id: string;
+  transaction_id: string;
+  client_name: string;
+  received_amount: string;
+  currency: string;
+  payment_method: string;
+  status: string;
+  payment_date: string;
+}
+
+/**
+ * The newest payments on one salesperson's live deals, read from the deals with the newest
+ * payments (`deals.last_payment_at`, index-ordered): the n newest payments always lie on the n
+ * deals whose last payment is newest, so the cost does not grow with the person's history.
+ */
+export function recentPaymentsOf(tx: Tx, orgId: string, userId: string, limit: number): Promise<RecentPayment[]> {
+  return rows<RecentPayment>(
+    tx,
+    sql`WITH recent_deals AS MATERIALIZED (
+          SELECT id FROM deals
+          WHERE organization_id = ${orgId} AND created_by = ${userId} AND deleted_at IS NULL AND last_payment_at IS NOT NULL
+          ORDER BY last_payment_at DESC FETCH FIRST ${limit} ROWS WITH TIES)
+        SELECT p.id, p.transaction_id, c.client_name, p.received_amount::text AS received_amount, d.currency, p.payment_method, p.status,
+               to_char(p.payment_date, 'YYYY-MM-DD') AS payment_date
+        FROM recent_deals r JOIN deals d ON d.id = r.id JOIN payments p ON p.deal_id = d.id JOIN clients c ON c.id = d.client_id
+        ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit}`,
+  );
+}

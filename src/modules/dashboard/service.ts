@@ -67,14 +67,7 @@ export async function personalDashboard(ctx: Ctx, kind: PeriodKind) {
         WHERE d.organization_id = ${facts.orgId} AND d.created_by = ${ctx.actor.userId} AND d.deleted_at IS NULL AND d.verified_total < d.deal_value
         ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`,
   );
-  const recent = await rows<{ id: string; transaction_id: string; client_name: string; received_amount: string; currency: string; payment_method: string; status: string; payment_date: string }>(
-    ctx.tx,
-    sql`SELECT p.id, p.transaction_id, c.client_name, p.received_amount::text AS received_amount, d.currency, p.payment_method, p.status,
-               to_char(p.payment_date, 'YYYY-MM-DD') AS payment_date
-        FROM payments p JOIN deals d ON d.id = p.deal_id JOIN clients c ON c.id = d.client_id
-        WHERE p.organization_id = ${facts.orgId} AND d.created_by = ${ctx.actor.userId} AND d.deleted_at IS NULL
-        ORDER BY p.created_at DESC, p.id DESC LIMIT 10`,
-  );
+  const recent = await repo.recentPaymentsOf(ctx.tx, facts.orgId, ctx.actor.userId, 10);
   return {
     user_info: { id: ctx.actor.userId, email: ctx.actor.email, full_name: `${ctx.actor.firstName} ${ctx.actor.lastName}`.trim(), organization: ctx.actor.orgName ?? '', role: ctx.actor.roleName ?? '' },
     sales_progress: {

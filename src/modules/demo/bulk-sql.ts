@@ -86,14 +86,14 @@ export async function flush(tx: Tx, table: ColumnRows<string>): Promise<number> 
 
 /**
  * Writes a batch of deals with their derived columns (verified_total, payment_count,
- * payment_status, verification_status) computed in SQL, in the same statement, from the
+ * last_payment_at, payment_status, verification_status) computed in SQL, in the same statement, from the
  * payments of the batch (the rules of `refreshDealMoney`). The payments are written right
  * after, from the same arrays, so the two always agree; no deal row is written twice.
  */
 export async function insertDealsWithTotals(
   tx: Tx,
   deals: ColumnRows<'id' | 'declared_payment_status' | 'deal_value' | string>,
-  payments: ColumnRows<'deal_id' | 'status' | 'verified_amount' | string>,
+  payments: ColumnRows<'deal_id' | 'status' | 'verified_amount' | 'created_at' | string>,
 ): Promise<number> {
   const n = deals.length;
   if (!n) return 0;
@@ -105,14 +105,17 @@ export async function insertDealsWithTotals(
              COALESCE(sum(p.verified_amount) FILTER (WHERE p.status = 'verified'), 0)::numeric / 100 AS verified_total,
              count(*)::int AS payment_count,
              count(*) FILTER (WHERE p.status = 'verified') AS verified_count,
-             count(*) FILTER (WHERE p.status = 'rejected') AS rejected_count
-      FROM unnest(${sql.param(payments.values.deal_id)}::uuid[], ${sql.param(payments.values.status)}::text[], ${sql.param(payments.values.verified_amount)}::int8[])
-        AS p(deal_id, status, verified_amount)
+             count(*) FILTER (WHERE p.status = 'rejected') AS rejected_count,
+             to_timestamp(max(p.created_ms) / 1000.0) AS last_payment_at
+      FROM unnest(${sql.param(payments.values.deal_id)}::uuid[], ${sql.param(payments.values.status)}::text[], ${sql.param(payments.values.verified_amount)}::int8[],
+                  ${sql.param(payments.values.created_at)}::float8[])
+        AS p(deal_id, status, verified_amount, created_ms)
       GROUP BY p.deal_id)
-    INSERT INTO deals (${sql.join(names, sql`, `)}, verified_total, payment_count, payment_status, verification_status)
+    INSERT INTO deals (${sql.join(names, sql`, `)}, verified_total, payment_count, last_payment_at, payment_status, verification_status)
     SELECT ${sql.join(selected, sql`, `)},
            COALESCE(m.verified_total, 0),
            COALESCE(m.payment_count, 0),
+           m.last_payment_at,
            CASE WHEN COALESCE(m.verified_total, 0) >= ${value} THEN 'full_payment'
                 WHEN COALESCE(m.verified_total, 0) > 0 THEN 'partial_payment'
                 ELSE u.declared_payment_status END,

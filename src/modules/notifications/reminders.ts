@@ -1,6 +1,9 @@
 // Hourly job: payments pending verification for longer than PAYMENT_REMINDER_HOURS remind the
-// organisation's verifiers, once per payment and day (the organisation's day): the reminder's
-// dedupe key makes a repeated or concurrent run a no-op.
+// organisation's verifiers with one digest per verifier and day (the organisation's day) — the
+// number waiting, the oldest ones listed — never one message per payment: a backlog of
+// thousands must not become thousands of notifications and e-mails per verifier. The digest's
+// dedupe key makes a repeated or concurrent run on the same day a no-op. Payments a verifier
+// recorded themselves do not count for them (they may not verify those).
 import { rows, sql } from '../../db/database.ts';
 import { withAfterCommit } from '../../http/after-commit.ts';
 import type { ServiceContext } from '../../http/context.ts';
@@ -10,14 +13,14 @@ import { organizationToday } from '../organizations/clock.ts';
 import { verifiersOf } from './recipients.ts';
 import { notify } from './service.ts';
 
-interface PendingPayment {
+const LISTED = 5;
+
+interface OldestPayment {
   id: string;
   transaction_id: string;
   received_amount: string;
   currency: string;
-  deal_id: string;
   deal_code: string;
-  created_by: string;
   hours: number;
 }
 
@@ -34,29 +37,37 @@ export async function remindPendingPayments(job: Job, { app, db, log }: JobConte
     sent += await withAfterCommit(app, log, (afterCommit) =>
       db.tenant({ orgId, userId: null }, async (tx) => {
         const ctx: ServiceContext = { orgId, actor: null, tx, meta: { ip: '', userAgent: 'prs-jobs', requestId: `job:${job.id}` }, afterCommit };
-        const pending = await rows<PendingPayment>(
-          tx,
-          sql`SELECT p.id, p.transaction_id, p.received_amount::text AS received_amount, d.currency, d.id AS deal_id, d.deal_code, p.created_by,
-                     floor(extract(epoch FROM now() - p.created_at) / 3600)::int AS hours
-              FROM payments p JOIN deals d ON d.id = p.deal_id
-              WHERE p.organization_id = ${orgId} AND p.status = 'pending' AND d.deleted_at IS NULL
-                AND p.created_at < now() - make_interval(hours => ${hours}::int)
-              ORDER BY p.created_at`,
-        );
-        if (!pending.length) return 0;
         const [verifiers, today] = [await verifiersOf(tx, orgId), await organizationToday(tx, orgId)];
         let n = 0;
-        for (const p of pending) {
+        for (const verifier of verifiers) {
+          const waiting = sql`FROM payments p JOIN deals d ON d.id = p.deal_id
+              WHERE p.organization_id = ${orgId} AND p.status = 'pending' AND d.deleted_at IS NULL AND p.created_by <> ${verifier}
+                AND p.created_at < now() - make_interval(hours => ${hours}::int)`;
+          const [count] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n ${waiting}`);
+          if (!count?.n) continue;
+          const oldest = await rows<OldestPayment>(
+            tx,
+            sql`SELECT p.id, p.transaction_id, p.received_amount::text AS received_amount, d.currency, d.deal_code,
+                       floor(extract(epoch FROM now() - p.created_at) / 3600)::int AS hours
+                ${waiting} ORDER BY p.created_at, p.id LIMIT ${LISTED}`,
+          );
+          const first = oldest[0]!;
+          const listed = oldest.map((p) => `${p.transaction_id} (${toCents(p.received_amount)} ${p.currency}, deal ${p.deal_code}, ${p.hours} h)`).join(', ');
           const created = await notify(ctx, {
-            recipients: verifiers.filter((v) => v !== p.created_by),
+            recipients: [verifier],
             type: 'payment_pending_reminder',
             priority: 'high',
-            title: `Payment ${p.transaction_id} is waiting for verification`,
-            message: `Payment ${p.transaction_id} of ${toCents(p.received_amount)} ${p.currency} on deal ${p.deal_code} has been waiting for verification for ${p.hours} hours.`,
-            data: { payment_id: p.id, transaction_id: p.transaction_id, amount: toCents(p.received_amount), currency: p.currency, deal_id: p.deal_id, deal_code: p.deal_code, hours_pending: p.hours },
-            actionUrl: `/verifier/verifier-form/${p.id}`,
-            related: { type: 'payment', id: p.id },
-            dedupeKey: `payment_pending:${p.id}:${today}`,
+            title: count.n === 1 ? `Payment ${first.transaction_id} is waiting for verification` : `${count.n} payments are waiting for verification`,
+            message: `${count.n} payment(s) have been waiting for verification for more than ${hours} hours. Oldest: ${listed}.`,
+            data: {
+              pending_count: count.n,
+              threshold_hours: hours,
+              oldest_hours_pending: first.hours,
+              payments: oldest.map((p) => ({ payment_id: p.id, transaction_id: p.transaction_id, amount: toCents(p.received_amount), currency: p.currency, deal_code: p.deal_code, hours_pending: p.hours })),
+            },
+            actionUrl: count.n === 1 ? `/verifier/verifier-form/${first.id}` : '/verifier',
+            related: count.n === 1 ? { type: 'payment', id: first.id } : undefined,
+            dedupeKey: `payment_pending_digest:${today}`,
           });
           n += created.length;
         }
