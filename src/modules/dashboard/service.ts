@@ -5,7 +5,7 @@ import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
 import { money, toCents } from '../../money.ts';
-import { organizationToday } from '../organizations/clock.ts';
+import { organizationTodaySql } from '../organizations/clock.ts';
 import { MONTHS, addDays, isoWeek, periodOf, previousPeriod, type Period, type PeriodKind } from './periods.ts';
 import * as repo from './repo.ts';
 
@@ -20,8 +20,11 @@ export interface OrgFacts {
 
 export async function orgFacts(ctx: Ctx): Promise<OrgFacts> {
   if (!ctx.orgId) throw notFound('No organisation selected.');
-  const [org] = await rows<{ currency: string; sales_goal: string }>(ctx.tx, sql`SELECT currency, sales_goal::text AS sales_goal FROM organizations WHERE id = ${ctx.orgId}`);
-  return { orgId: ctx.orgId, currency: org!.currency, today: await organizationToday(ctx.tx, ctx.orgId), salesGoal: org!.sales_goal };
+  const [org] = await rows<{ currency: string; sales_goal: string; today: string }>(
+    ctx.tx,
+    sql`SELECT o.currency, o.sales_goal::text AS sales_goal, ${organizationTodaySql} AS today FROM organizations o WHERE o.id = ${ctx.orgId}`,
+  );
+  return { orgId: ctx.orgId, currency: org!.currency, today: org!.today, salesGoal: org!.sales_goal };
 }
 
 /** The headline (organisation currency) and the per-currency breakdown of a money query. */
@@ -49,6 +52,21 @@ export async function verificationSummary(ctx: Ctx, facts: OrgFacts, period?: Pe
   return { verified: part(verified!), pending: part(pending!), rejected: part(rejected!) };
 }
 
+/** The caller's ten newest deals not yet fully paid (any period), in the web client's shape. */
+async function outstandingDeals(ctx: Ctx, facts: OrgFacts) {
+  const list = await rows<{ id: string; deal_code: string; client_name: string; deal_value: string; currency: string; deal_date: string; satisfaction: string | null; status: string }>(
+    ctx.tx,
+    sql`SELECT d.id, d.deal_code, c.client_name, d.deal_value::text AS deal_value, d.currency, to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, c.satisfaction, c.status
+        FROM deals d JOIN clients c ON c.id = d.client_id
+        WHERE d.organization_id = ${facts.orgId} AND d.created_by = ${ctx.actor.userId} AND d.deleted_at IS NULL AND d.verified_total < d.deal_value
+        ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`,
+  );
+  return list.map((d) => ({
+    id: d.id, deal_id: d.deal_code, client_name: d.client_name, deal_value: Number(d.deal_value), currency: d.currency, deal_date: d.deal_date,
+    client_satisfaction: d.satisfaction ?? 'neutral', client_status: d.status,
+  }));
+}
+
 /** The web client's salesperson dashboard (`GET /api/dashboard/`). */
 export async function personalDashboard(ctx: Ctx, kind: PeriodKind) {
   const facts = await orgFacts(ctx);
@@ -60,13 +78,7 @@ export async function personalDashboard(ctx: Ctx, kind: PeriodKind) {
     sql`SELECT count(*) FILTER (WHERE verification_status = 'verified')::int AS closed, count(*) FILTER (WHERE verification_status = 'pending')::int AS pending
         FROM deals WHERE organization_id = ${facts.orgId} AND created_by = ${ctx.actor.userId} AND deleted_at IS NULL AND deal_date BETWEEN ${period.start} AND ${period.end}`,
   );
-  const outstanding = await rows<{ id: string; deal_code: string; client_name: string; deal_value: string; currency: string; deal_date: string; satisfaction: string | null; status: string }>(
-    ctx.tx,
-    sql`SELECT d.id, d.deal_code, c.client_name, d.deal_value::text AS deal_value, d.currency, to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, c.satisfaction, c.status
-        FROM deals d JOIN clients c ON c.id = d.client_id
-        WHERE d.organization_id = ${facts.orgId} AND d.created_by = ${ctx.actor.userId} AND d.deleted_at IS NULL AND d.verified_total < d.deal_value
-        ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`,
-  );
+  const outstanding = await outstandingDeals(ctx, facts);
   const recent = await repo.recentPaymentsOf(ctx.tx, facts.orgId, ctx.actor.userId, 10);
   return {
     user_info: { id: ctx.actor.userId, email: ctx.actor.email, full_name: `${ctx.actor.firstName} ${ctx.actor.lastName}`.trim(), organization: ctx.actor.orgName ?? '', role: ctx.actor.roleName ?? '' },
@@ -83,18 +95,15 @@ export async function personalDashboard(ctx: Ctx, kind: PeriodKind) {
       currency: facts.currency,
       by_currency: sales.by_currency,
     },
-    outstanding_deals: outstanding.map((d) => ({
-      id: d.id, deal_id: d.deal_code, client_name: d.client_name, deal_value: Number(d.deal_value), currency: d.currency, deal_date: d.deal_date,
-      client_satisfaction: d.satisfaction ?? 'neutral', client_status: d.status,
-    })),
+    outstanding_deals: outstanding,
     recent_payments: recent.map((p) => ({ ...p, payment_type: p.payment_method })),
     verification_status: await verificationSummary(ctx, facts, period),
   };
 }
 
 /** `GET /api/dashboard/chart/`: verified sales per day (last 9), ISO week (last 8) or month (last 12). */
-export async function salesChart(ctx: Ctx, kind: 'daily' | 'weekly' | 'monthly') {
-  const facts = await orgFacts(ctx);
+export async function salesChart(ctx: Ctx, kind: 'daily' | 'weekly' | 'monthly', known?: OrgFacts) {
+  const facts = known ?? (await orgFacts(ctx));
   const span = kind === 'daily' ? { start: addDays(facts.today, -8), bucket: 'day' as const } : kind === 'weekly' ? { start: periodOf('weekly', addDays(facts.today, -49)).start, bucket: 'week' as const } : { start: periodOf('monthly', `${Number(facts.today.slice(0, 4)) - 1}-${facts.today.slice(5, 7)}-01`).start, bucket: 'month' as const };
   const series = await repo.salesSeries(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: span.start, end: facts.today, currency: facts.currency, bucket: span.bucket });
   const byBucket = new Map(series.map((s) => [s.bucket, s.amount]));
@@ -198,7 +207,6 @@ export async function overview(ctx: Ctx) {
   );
   const revenue = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId }), facts.currency);
   const monthly = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: month.start, end: month.end }), facts.currency);
-  const personal = await personalDashboard(ctx, 'monthly');
   return {
     total_deals: counts?.total ?? 0,
     verified_deals: counts?.verified ?? 0,
@@ -208,8 +216,8 @@ export async function overview(ctx: Ctx) {
     revenue_by_currency: revenue.by_currency,
     monthly_target: await userTarget(ctx.tx, ctx.actor.userId),
     monthly_achieved: monthly.amount,
-    recent_deals: personal.outstanding_deals,
-    performance_chart: await salesChart(ctx, 'monthly'),
+    recent_deals: await outstandingDeals(ctx, facts),
+    performance_chart: await salesChart(ctx, 'monthly', facts),
   };
 }
 
