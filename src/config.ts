@@ -164,7 +164,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sessionTtl: e.SESSION_TTL_SECONDS,
     // Off by default under NODE_ENV=test: suites change sessions, roles and memberships with direct
     // SQL, which announces nothing; test/identity/actor-cache.test.ts turns it on.
-    authCacheTtlMs: e.AUTH_CACHE_TTL_MS ?? (e.NODE_ENV === 'test' ? 0 : 30_000),
+    authCacheTtlMs: e.AUTH_CACHE_TTL_MS ?? 30_000,
     passwordExpiryDays: e.PASSWORD_EXPIRY_DAYS,
     bodyLimit: e.BODY_LIMIT_BYTES,
     loginFailuresPerEmail: e.LOGIN_FAILURES_PER_EMAIL,

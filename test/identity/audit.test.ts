@@ -282,8 +282,11 @@ describe('GET /api/audit/logs/', () => {
     const auditPerm = (await q<{ id: string }>(sql`SELECT id FROM permissions WHERE code = 'audit:view'`))[0]!.id;
     const verifierRole = a.roles.get('Verifier')!;
     await t.db.system((tx) => tx.execute(sql`DELETE FROM role_permissions WHERE role_id = ${verifierRole} AND permission_id = ${auditPerm}`));
+    // Written behind the API: the actor cache has to be told, as the role service does.
+    t.app.actorCache.invalidate({ kind: 'role', id: verifierRole });
     expect((await call('GET', '/api/audit/logs/', a.users.verifier.token)).statusCode).toBe(403);
     await t.db.system((tx) => tx.execute(sql`INSERT INTO role_permissions (role_id, permission_id, organization_id) VALUES (${verifierRole}, ${auditPerm}, ${a.id})`));
+    t.app.actorCache.invalidate({ kind: 'role', id: verifierRole });
     expect((await call('GET', '/api/audit/logs/', a.users.verifier.token)).statusCode).toBe(200);
   });
 });

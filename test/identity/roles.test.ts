@@ -350,6 +350,8 @@ describe('nobody grants what they do not hold', () => {
     await t.db.system((tx) =>
       tx.execute(sql`DELETE FROM role_permissions WHERE role_id = ${c.roles.get('Org Admin')!} AND permission_id = ${permId.get('audit:view')!}`),
     );
+    // Written behind the API: the actor cache has to be told, as the role service does.
+    t.app.actorCache.invalidate({ kind: 'role', id: c.roles.get('Org Admin')! });
   });
 
   it('an Org Admin without audit:view cannot create a role carrying it (403), by id, code or codename', async () => {
@@ -540,6 +542,7 @@ describe('permissions an actor lacks stay on a role', () => {
     // Take audit:view away from the admin's role directly, then let them edit the Verifier role.
     await t2.db.system((tx) => tx.execute(sql`DELETE FROM role_permissions WHERE role_id = ${org2.roles.get('Org Admin')!}
       AND permission_id = (SELECT id FROM permissions WHERE code = 'audit:view')`));
+    t2.app.actorCache.invalidate({ kind: 'role', id: org2.roles.get('Org Admin')! });
     const res = await call('PATCH', `/api/permissions/roles/${verifierRole}/`, admin.token, { permissions: ['payments:view'] });
     expect(res.statusCode).toBe(200);
     expect(await roleCodes(verifierRole)).toEqual(['audit:view', 'payments:view']);

@@ -344,6 +344,8 @@ describe('an Org Admin cannot hand out permissions they do not hold', () => {
     await t.db.system((tx) =>
       tx.execute(sql`DELETE FROM role_permissions WHERE role_id = ${c.roles.get('Org Admin')!} AND permission_id = (SELECT id FROM permissions WHERE code = 'audit:view')`),
     );
+    // Written behind the API: the actor cache has to be told, as the role service does.
+    t.app.actorCache.invalidate({ kind: 'role', id: c.roles.get('Org Admin')! });
   });
 
   it('on create: 403, and no user is created', async () => {
