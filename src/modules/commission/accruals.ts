@@ -9,6 +9,7 @@
 // A refund or bad debt reverses the accrual: one not yet approved is marked `reversed` and drops
 // out of every total; one already approved or paid stays as it was and a `reversal` row with the
 // negated figures lands in the period of the write-off (a claw-back), linked both ways.
+import type { AccrualRow } from './present.ts';
 import { rows, sql } from '../../db/database.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { recordAudit } from '../audit/recorder.ts';
@@ -62,27 +63,16 @@ export async function accrueCommission(ctx: ServiceContext, paymentId: string): 
   });
 }
 
-interface AccrualRow {
-  id: string;
+/** The accrual columns a reversal reads (the row type the API presents, plus its owner). */
+type ReversibleAccrual = Pick<AccrualRow, 'id' | 'payment_id' | 'deal_id' | 'amount' | 'currency' | 'org_currency' | 'fx_rate' | 'base' | 'rate' | 'commission' | 'status' | 'reversed_at'> & {
   user_id: string;
-  payment_id: string;
-  deal_id: string;
-  amount: string;
-  currency: string;
-  org_currency: string;
-  fx_rate: string | null;
-  base: string | null;
-  rate: string;
-  commission: string | null;
-  status: string;
-  reversed_at: string | null;
-}
+};
 
 /** Called when a verified payment is refunded or written off as bad debt. Idempotent. */
 export async function reverseCommission(ctx: ServiceContext, paymentId: string, kind: string, reason: string): Promise<void> {
   const orgId = ctx.orgId;
   if (!orgId) return;
-  const [a] = await rows<AccrualRow>(
+  const [a] = await rows<ReversibleAccrual>(
     ctx.tx,
     sql`SELECT id, user_id, payment_id, deal_id, amount::text AS amount, currency, org_currency, fx_rate::text AS fx_rate, base::text AS base,
                rate::text AS rate, commission::text AS commission, status, reversed_at

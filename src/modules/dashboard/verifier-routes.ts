@@ -16,7 +16,9 @@ const byCurrency = z.array(z.object({ currency: z.string(), amount: z.string(), 
 const FAILURE_REASONS = ['insufficient_funds', 'invalid_card', 'bank_decline', 'technical_error', 'cheque_bounce', 'payment_received_not_reflected'] as const;
 const ACTION_LABELS: Record<string, string> = { approved: 'Verified', rejected: 'Rejected', requires_info: 'Information requested', refunded: 'Refunded', bad_debt: 'Bad debt' };
 
-const paymentCount = (status: string) => sql.raw(`COALESCE(sum(payments) FILTER (WHERE status = '${status}'), 0)::int`);
+/** Σ of a counter column of the maintained totals for one status (statuses are constants here). */
+const countOf = (column: 'payments' | 'invoices', status: string) => sql.raw(`COALESCE(sum(${column}) FILTER (WHERE status = '${status}'), 0)::int`);
+const paymentCount = (status: string) => countOf('payments', status);
 const paymentCounts = sql`COALESCE(sum(payments), 0)::int AS total, ${paymentCount('verified')} AS verified, ${paymentCount('rejected')} AS rejected,
   ${paymentCount('pending')} AS pending, ${paymentCount('refunded')} AS refunded`;
 
@@ -81,7 +83,7 @@ export async function verifierDashboardRoutes(app: AppInstance) {
   // Counts by status from the maintained totals; overdue ones are read from the pending
   // invoices themselves (bounded by the backlog, through a partial index).
   const invoiceCounts = (orgId: string) => {
-    const n = (status: string) => sql.raw(`COALESCE(sum(invoices) FILTER (WHERE status = '${status}'), 0)::int`);
+    const n = (status: string) => countOf('invoices', status);
     return sql`SELECT ${n('paid')} AS paid, ${n('pending')} AS pending, ${n('rejected')} AS rejected, ${n('refunded')} AS refunded,
                ${n('bad_debt')} AS bad_debt, ${n('cancelled')} AS cancelled, COALESCE(sum(invoices), 0)::int AS total,
                (SELECT count(*)::int FROM invoices WHERE organization_id = ${orgId} AND status = 'pending' AND due_date < CURRENT_DATE) AS overdue

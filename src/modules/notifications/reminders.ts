@@ -38,13 +38,19 @@ export async function remindPendingPayments(job: Job, { app, db, log }: JobConte
       db.tenant({ orgId, userId: null }, async (tx) => {
         const ctx: ServiceContext = { orgId, actor: null, tx, meta: { ip: '', userAgent: 'prs-jobs', requestId: `job:${job.id}` }, afterCommit };
         const [verifiers, today] = [await verifiersOf(tx, orgId), await organizationToday(tx, orgId)];
+        const backlog = sql`FROM payments p JOIN deals d ON d.id = p.deal_id
+            WHERE p.organization_id = ${orgId} AND p.status = 'pending' AND d.deleted_at IS NULL
+              AND p.created_at < now() - make_interval(hours => ${hours}::int)`;
+        // The backlog is counted once, per recorder; a verifier's figure leaves out their own.
+        const byRecorder = new Map(
+          (await rows<{ created_by: string; n: number }>(tx, sql`SELECT p.created_by, count(*)::int AS n ${backlog} GROUP BY p.created_by`)).map((r) => [r.created_by, r.n]),
+        );
+        const total = [...byRecorder.values()].reduce((a, b) => a + b, 0);
         let n = 0;
         for (const verifier of verifiers) {
-          const waiting = sql`FROM payments p JOIN deals d ON d.id = p.deal_id
-              WHERE p.organization_id = ${orgId} AND p.status = 'pending' AND d.deleted_at IS NULL AND p.created_by <> ${verifier}
-                AND p.created_at < now() - make_interval(hours => ${hours}::int)`;
-          const [count] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n ${waiting}`);
-          if (!count?.n) continue;
+          const count = total - (byRecorder.get(verifier) ?? 0);
+          if (!count) continue;
+          const waiting = sql`${backlog} AND p.created_by <> ${verifier}`;
           const oldest = await rows<OldestPayment>(
             tx,
             sql`SELECT p.id, p.transaction_id, p.received_amount::text AS received_amount, d.currency, d.deal_code,
@@ -57,16 +63,16 @@ export async function remindPendingPayments(job: Job, { app, db, log }: JobConte
             recipients: [verifier],
             type: 'payment_pending_reminder',
             priority: 'high',
-            title: count.n === 1 ? `Payment ${first.transaction_id} is waiting for verification` : `${count.n} payments are waiting for verification`,
-            message: `${count.n} payment(s) have been waiting for verification for more than ${hours} hours. Oldest: ${listed}.`,
+            title: count === 1 ? `Payment ${first.transaction_id} is waiting for verification` : `${count} payments are waiting for verification`,
+            message: `${count} payment(s) have been waiting for verification for more than ${hours} hours. Oldest: ${listed}.`,
             data: {
-              pending_count: count.n,
+              pending_count: count,
               threshold_hours: hours,
               oldest_hours_pending: first.hours,
               payments: oldest.map((p) => ({ payment_id: p.id, transaction_id: p.transaction_id, amount: toCents(p.received_amount), currency: p.currency, deal_code: p.deal_code, hours_pending: p.hours })),
             },
-            actionUrl: count.n === 1 ? `/verifier/verifier-form/${first.id}` : '/verifier',
-            related: count.n === 1 ? { type: 'payment', id: first.id } : undefined,
+            actionUrl: count === 1 ? `/verifier/verifier-form/${first.id}` : '/verifier',
+            related: count === 1 ? { type: 'payment', id: first.id } : undefined,
             dedupeKey: `payment_pending_digest:${today}`,
           });
           n += created.length;

@@ -93,22 +93,8 @@ export const SecurityAlertBody = z.object({
 
 const notificationType = z.string().trim().regex(TYPE_RE, 'Use lowercase letters, digits and underscores (e.g. payment_received).');
 
-export const TemplateBody = z
-  .object({
-    notification_type: notificationType,
-    name: z.string().trim().max(100).optional(),
-    title_template: nonEmpty(255).optional(),
-    title: nonEmpty(255).optional(),
-    message_template: z.string().max(5000).optional(),
-    message: z.string().max(5000).optional(),
-    available_variables: z.array(z.string().trim().max(64)).max(50).optional(),
-    variables: z.array(z.string().trim().max(64)).max(50).optional(),
-    is_active: z.boolean().optional(),
-  })
-  .refine((b) => b.title_template !== undefined || b.title !== undefined, { path: ['title_template'], message: 'This field is required.' });
-
-export const TemplatePatchBody = z.object({
-  notification_type: notificationType.optional(),
+// The web client sends either the template names or the short ones (title/message/variables).
+const templateFields = {
   name: z.string().trim().max(100).optional(),
   title_template: nonEmpty(255).optional(),
   title: nonEmpty(255).optional(),
@@ -117,7 +103,13 @@ export const TemplatePatchBody = z.object({
   available_variables: z.array(z.string().trim().max(64)).max(50).optional(),
   variables: z.array(z.string().trim().max(64)).max(50).optional(),
   is_active: z.boolean().optional(),
-});
+};
+
+export const TemplateBody = z
+  .object({ notification_type: notificationType, ...templateFields })
+  .refine((b) => b.title_template !== undefined || b.title !== undefined, { path: ['title_template'], message: 'This field is required.' });
+
+export const TemplatePatchBody = z.object({ notification_type: notificationType.optional(), ...templateFields });
 
 export const TemplateOut = z.object({
   id: z.string(),
