@@ -8,7 +8,7 @@
 // Options: --orgs N, --users N, --clients N (per organisation), --payments-per-deal N,
 // --seconds S, --warmup S, --connections C, --sizes A,B, --keep (keep the database),
 // --no-build (use the existing dist/), --fk-checks (seed with foreign-key checks on),
-// --out FILE, --reuse NAME (measure an existing database kept by --keep or loaded with
+// --out FILE, --only WORDS (routes whose names contain one of them), --reuse NAME (measure an existing database kept by --keep or loaded with
 // `prs seed-demo-data`: no seeding, nothing dropped). DATABASE_URL selects the server (a scratch database is created on it);
 // without it a throw-away cluster is started from Debian's postgresql package.
 import { spawnSync } from 'node:child_process';
@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean' }, deals: { type: 'string' }, orgs: { type: 'string' }, users: { type: 'string' }, clients: { type: 'string' },
     'payments-per-deal': { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' }, connections: { type: 'string' },
     scale: { type: 'boolean' }, sizes: { type: 'string' }, keep: { type: 'boolean' }, 'no-build': { type: 'boolean' },
-    'fk-checks': { type: 'boolean' }, out: { type: 'string' }, reuse: { type: 'string' },
+    'fk-checks': { type: 'boolean' }, out: { type: 'string' }, reuse: { type: 'string' }, only: { type: 'string' },
   },
 });
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v.replace(/_/g, '')));
@@ -43,6 +43,9 @@ const settings = {
   connections: num(args.connections, smoke ? 4 : 10),
 };
 const sizes = args.reuse ? [0] : args.sizes ? args.sizes.split(',').map((s) => num(s, 0)) : args.scale ? [Math.round(deals / 10), deals] : [deals];
+// --only a,b: measure just the routes whose names contain one of these words (while tuning).
+const only = args.only?.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean);
+const wanted = (route: Route) => !only || only.some((w) => route.name.toLowerCase().includes(w));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const failures: string[] = [];
 
@@ -149,8 +152,8 @@ async function runScale(server: PostgresServer, totalDeals: number): Promise<Sca
     });
     const routes: RouteResult[] = [];
     try {
-      for (const route of [...scenario.reads, ...scenario.writes]) routes.push(await routeResult(route, prs, baseline));
-      routes.push(await routeResult(await scenario.verify(), prs, baseline));
+      for (const route of [...scenario.reads, ...scenario.writes]) if (wanted(route)) routes.push(await routeResult(route, prs, baseline));
+      if (!only || only.some((w) => 'verify payment'.includes(w))) routes.push(await routeResult(await scenario.verify(), prs, baseline));
     } finally {
       await scenario.close();
     }
