@@ -22,6 +22,15 @@ export interface RouteResult {
   /** Resident memory of the PRS process after the route (MB), and its peak so far. */
   server_rss_mb: number;
   server_peak_rss_mb: number;
+  /**
+   * CPU milliseconds per PRS request: the PRS process, and the PostgreSQL backends of the
+   * measured database (when on this machine). Unlike requests/s, barely moved by other load.
+   */
+  prs_cpu_ms_per_request?: number;
+  db_cpu_ms_per_request?: number;
+  /** The same for the baseline process and its backends. */
+  baseline_cpu_ms_per_request?: number;
+  baseline_db_cpu_ms_per_request?: number;
 }
 
 export interface ScaleResult {
@@ -72,11 +81,12 @@ function cells(m: Measured | 'n/a' | null): string[] {
 }
 
 export function table(scale: ScaleResult): string {
-  const header = ['route', 'req/s', 'p50', 'p95', 'p99', 'err', 'RSS MB', 'base req/s', 'p50', 'p95', 'p99', 'PRS/base'];
+  const header = ['route', 'req/s', 'p50', 'p95', 'p99', 'err', 'RSS MB', 'CPU ms', 'DB ms', 'base req/s', 'p50', 'p95', 'p99', 'PRS/base'];
   const lines = scale.routes.map((r) => {
     const prs = cells(r.prs);
     const base = cells(r.baseline).slice(0, 4);
-    return [r.route, ...prs, r.server_rss_mb ? r.server_rss_mb.toFixed(0) : '', ...base, r.ratio_to_baseline === null ? '' : `${Math.round(r.ratio_to_baseline * 100)}%`];
+    const perRequest = (n: number | undefined) => (n === undefined ? '' : n.toFixed(2));
+    return [r.route, ...prs, r.server_rss_mb ? r.server_rss_mb.toFixed(0) : '', perRequest(r.prs_cpu_ms_per_request), perRequest(r.db_cpu_ms_per_request), ...base, r.ratio_to_baseline === null ? '' : `${Math.round(r.ratio_to_baseline * 100)}%`];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -84,7 +94,7 @@ export function table(scale: ScaleResult): string {
   return [
     `scale: ${scale.deals.toLocaleString('en')} deals in ${scale.orgs} organisation(s); seeded in ${scale.seed_seconds.toFixed(1)} s`,
     `rows: ${rows}`,
-    'latency in ms; err = errors + non-2xx answers',
+    'latency in ms; err = errors + non-2xx answers; CPU ms / DB ms = CPU time per request of the PRS process / of its PostgreSQL backends',
     fmt(header),
     fmt(header.map((h) => '-'.repeat(h.length))),
     ...lines.map(fmt),

@@ -22,7 +22,7 @@ import { measure, type LoadResult } from './load.ts';
 import { createDatabase, dropDatabase, postgresServer, serverFacts, withDatabase, type PostgresServer } from './postgres.ts';
 import { measured, table, type BenchReport, type RouteResult, type ScaleResult } from './report.ts';
 import { buildScenario, type Route } from './scenario.ts';
-import { startBaseline, startPrs, type RunningServer } from './servers.ts';
+import { backendsCpuBetween, cpuSecondsOf, databaseBackendsCpu, startBaseline, startPrs, type RunningServer } from './servers.ts';
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -60,22 +60,31 @@ function check(label: string, r: LoadResult) {
   if (r.errors || r.non2xx) failures.push(`${label}: ${r.errors} errors, ${r.non2xx} non-2xx (${JSON.stringify(r.statuses)})`);
 }
 
-async function run(label: string, url: string, next: Route['prs']): Promise<LoadResult> {
+/** CPU seconds used so far by the server under test, and by each of its database backends. */
+type CpuMeter = () => { prs: number; db: Map<number, number> };
+
+async function run(label: string, url: string, next: Route['prs'], meter?: CpuMeter): Promise<LoadResult & { cpuMs?: { prs: number; db: number } }> {
   if (settings.warmup > 0) check(`${label} (warm-up)`, await measure({ url, connections: settings.connections, seconds: settings.warmup, next }));
-  const result = await measure({ url, connections: settings.connections, seconds: settings.seconds, next });
+  const before = meter?.();
+  const result: LoadResult & { cpuMs?: { prs: number; db: number } } = await measure({ url, connections: settings.connections, seconds: settings.seconds, next });
+  if (before && meter && result.requests) {
+    const after = meter();
+    const perRequest = (seconds: number) => Math.round((seconds * 1000 * 100) / result.requests) / 100;
+    result.cpuMs = { prs: perRequest(after.prs - before.prs), db: perRequest(backendsCpuBetween(before.db, after.db)) };
+  }
   check(label, result);
   out(`  ${label.padEnd(58)} ${result.rps.toFixed(0).padStart(6)} req/s  p95 ${result.p95.toFixed(1)} ms${result.errors + result.non2xx ? `  ERRORS ${result.errors + result.non2xx}` : ''}`);
   return result;
 }
 
-async function routeResult(route: Route, prs: RunningServer, baseline: RunningServer): Promise<RouteResult> {
+async function routeResult(route: Route, prs: RunningServer, baseline: RunningServer, database: string): Promise<RouteResult> {
   if (route.missing) {
     out(`  ${route.name.padEnd(58)}    n/a (route not in this build)`);
     return { route: route.name, kind: route.kind, prs: 'n/a', baseline: null, ratio_to_baseline: null, server_rss_mb: 0, server_peak_rss_mb: 0 };
   }
-  const p = await run(`PRS ${route.name}`, prs.url, route.prs);
+  const p = await run(`PRS ${route.name}`, prs.url, route.prs, () => ({ prs: cpuSecondsOf(prs.pid), db: databaseBackendsCpu(database) }));
   const memory = prs.memory();
-  const b = route.baseline ? await run(`baseline ${route.name}`, baseline.url, route.baseline) : null;
+  const b = route.baseline ? await run(`baseline ${route.name}`, baseline.url, route.baseline, () => ({ prs: cpuSecondsOf(baseline.pid), db: databaseBackendsCpu(database) })) : null;
   return {
     route: route.name,
     kind: route.kind,
@@ -84,6 +93,8 @@ async function routeResult(route: Route, prs: RunningServer, baseline: RunningSe
     ratio_to_baseline: b && b.rps ? Math.round((p.rps / b.rps) * 1000) / 1000 : null,
     server_rss_mb: memory.rssMb,
     server_peak_rss_mb: memory.peakMb,
+    ...(b?.cpuMs ? { baseline_cpu_ms_per_request: b.cpuMs.prs, baseline_db_cpu_ms_per_request: b.cpuMs.db } : {}),
+    ...(p.cpuMs ? { prs_cpu_ms_per_request: p.cpuMs.prs, ...(p.cpuMs.db ? { db_cpu_ms_per_request: p.cpuMs.db } : {}) } : {}),
   };
 }
 
@@ -152,8 +163,8 @@ async function runScale(server: PostgresServer, totalDeals: number): Promise<Sca
     });
     const routes: RouteResult[] = [];
     try {
-      for (const route of [...scenario.reads, ...scenario.writes]) if (wanted(route)) routes.push(await routeResult(route, prs, baseline));
-      if (!only || only.some((w) => 'verify payment'.includes(w))) routes.push(await routeResult(await scenario.verify(), prs, baseline));
+      for (const route of [...scenario.reads, ...scenario.writes]) if (wanted(route)) routes.push(await routeResult(route, prs, baseline, name));
+      if (!only || only.some((w) => 'verify payment'.includes(w))) routes.push(await routeResult(await scenario.verify(), prs, baseline, name));
     } finally {
       await scenario.close();
     }

@@ -1,7 +1,7 @@
 // The processes under test: PRS built and started in production mode, and the bare baseline.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './postgres.ts';
@@ -22,6 +22,43 @@ function memoryOf(pid: number) {
   } catch {
     return { rssMb: 0, peakMb: 0 };
   }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (0 if unreadable). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds used so far by each of this machine's PostgreSQL backends connected to `database`
+ * (their process title names it), by pid; empty when the server runs elsewhere.
+ */
+export function databaseBackendsCpu(database: string): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres: ') && title.split(' ')[2] === database) found.set(Number(entry), cpuSecondsOf(Number(entry)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** CPU seconds the backends used between two readings; a backend that exited meanwhile is left out. */
+export function backendsCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
 }
 
 async function waitUntilUp(url: string, child: ChildProcess, output: () => string, seconds = 60): Promise<void> {

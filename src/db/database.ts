@@ -44,7 +44,28 @@ interface Driver {
   readonly kind: 'pglite' | 'postgres';
   /** Runs fn with exclusive use of one connection. */
   withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn on a connection of a small pool of its own, for transactions that must commit
+   * while the caller's is still open. Absent on PGlite: its one connection serves everything.
+   */
+  withSideConnection?<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A way to run a short transaction of its own beside the one a Tx belongs to. */
+type SideRunner = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+const sideRunners = new WeakMap<Tx, SideRunner>();
+
+/**
+ * Runs fn in a short tenant transaction of its own, for the same organisation, that commits at
+ * once whatever becomes of `tx`: for counters whose row locks must not be held until the
+ * caller commits. Only tenant transactions on PostgreSQL have one; elsewhere fn runs in `tx`
+ * (PGlite has one connection; system transactions may have created the organisation
+ * themselves, which a second transaction could not see).
+ */
+export function inOwnTransaction<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const side = sideRunners.get(tx);
+  return side ? side(fn) : fn(tx);
 }
 
 interface Connection {
@@ -87,9 +108,24 @@ class PgliteDriver implements Driver {
 
 class PostgresDriver implements Driver {
   readonly kind = 'postgres' as const;
-  constructor(readonly pool: pg.Pool) {}
-  async withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+  private side: pg.Pool | undefined;
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly connectionString: string,
+  ) {}
+  withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    return PostgresDriver.run(this.pool, fn);
+  }
+  withSideConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    // Its own pool: a caller holding a main connection never waits for another main one.
+    if (!this.side) {
+      this.side = new pg.Pool({ connectionString: this.connectionString, max: 2 });
+      this.side.on('error', () => undefined);
+    }
+    return PostgresDriver.run(this.side, fn);
+  }
+  private static async run<T>(pool: pg.Pool, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
     let broken = false;
     try {
       const db = drizzlePg(client) as unknown as Tx;
@@ -102,7 +138,7 @@ class PostgresDriver implements Driver {
     }
   }
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.side?.end()]);
   }
 }
 
@@ -136,9 +172,18 @@ export class Database {
     return this.driver.withConnection(fn);
   }
 
-  private transaction<T>(role: string, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.driver.withConnection(async (conn) => {
-      await conn.exec(preamble(role, scope));
+  private transaction<T>(
+    role: string,
+    scope: TenantScope,
+    fn: (tx: Tx) => Promise<T>,
+    options: { side?: boolean; settings?: string } = {},
+  ): Promise<T> {
+    const withConnection = options.side ? this.driver.withSideConnection!.bind(this.driver) : this.driver.withConnection.bind(this.driver);
+    return withConnection(async (conn) => {
+      await conn.exec(preamble(role, scope) + (options.settings ?? ''));
+      if (role === APP_ROLE && scope.orgId && this.driver.withSideConnection && !options.side) {
+        sideRunners.set(conn.db, (sideFn) => this.sideTransaction(scope, sideFn));
+      }
       try {
         const result = await fn(conn.db);
         await conn.exec('COMMIT');
@@ -148,6 +193,15 @@ export class Database {
         throw err;
       }
     });
+  }
+
+  /**
+   * Commits without waiting for the disk: safe for what it is used for (code counters), because
+   * the caller's own commit, later in the write-ahead log, flushes it too; a crash before then
+   * loses only numbers that no committed row carries.
+   */
+  private sideTransaction<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.transaction(APP_ROLE, scope, fn, { side: true, settings: '; SET LOCAL synchronous_commit = off' });
   }
 
   async ping(): Promise<void> {
@@ -173,7 +227,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     // An idle client that errors (server restart) must not crash the process.
     pool.on('error', () => undefined);
-    return new Database(new PostgresDriver(pool));
+    return new Database(new PostgresDriver(pool, options.databaseUrl));
   }
   const dir = options.dataDir ?? './data';
   mkdirSync(dir, { recursive: true });

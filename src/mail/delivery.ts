@@ -1,8 +1,9 @@
-// Delivery of the e-mail outbox through the job runner. Every outbox row gets a `send_email` job
-// (a database trigger adds it, whoever queued the message). The handler claims the message and
-// marks it sent (status 'sending', sent_at) in one committed transaction before talking to the
-// SMTP server, so no runner, process or retry ever sends it again; a failed delivery puts it
-// back in the queue for the job's retry. A process dying mid-delivery leaves it 'sending'.
+// Delivery of the e-mail outbox through the job runner. Every statement that queues messages
+// gets one `send_email` job for them (a database trigger adds it, whoever queued them: migration
+// 0015). The handler claims its messages and marks them sent (status 'sending', sent_at) in one
+// committed transaction before talking to the SMTP server, so no runner, process or retry ever
+// sends one again; a failed delivery puts that message back in the queue for the job's retry.
+// A process dying mid-delivery leaves its messages 'sending'.
 import { rows, sql } from '../db/database.ts';
 import { registerJobHandler, type Job, type JobContext } from '../jobs/runner.ts';
 
@@ -13,42 +14,66 @@ interface Claimed {
   body: string;
 }
 
-export async function sendOutboxMessage(job: Job, { app, db }: JobContext): Promise<void> {
+/** The messages of a job: {"outbox_ids": [...]}, or {"outbox_id": ...} from before migration 0015. */
+function outboxIdsOf(job: Job): string[] {
+  const { outbox_ids: ids, outbox_id: id } = job.payload;
+  if (Array.isArray(ids)) return ids.filter((x): x is string => typeof x === 'string');
+  return typeof id === 'string' ? [id] : [];
+}
+
+export async function sendOutboxMessages(job: Job, { app, db }: JobContext): Promise<void> {
   const mailer = app.hasDecorator('mailer') ? app.mailer : undefined;
-  const outboxId = typeof job.payload.outbox_id === 'string' ? job.payload.outbox_id : undefined;
-  if (!mailer || !outboxId) return; // outbox mode: the message waits for an administrator (or the sweep once SMTP is configured)
-  const [message] = await db.system((tx) =>
+  const ids = outboxIdsOf(job);
+  if (!mailer || !ids.length) return; // outbox mode: the messages wait for an administrator (or the sweep once SMTP is configured)
+  const messages = await db.system((tx) =>
     rows<Claimed>(
       tx,
       sql`UPDATE email_outbox SET status = 'sending', sent_at = now(), attempts = attempts + 1, updated_at = now()
-          WHERE id = ${outboxId} AND status = 'queued' RETURNING id, recipient, subject, body`,
+          WHERE id = ANY(${sql.param(ids)}::uuid[]) AND status = 'queued' RETURNING id, recipient, subject, body`,
     ),
   );
-  if (!message) return; // already sent (or being sent) by someone else, or gone
-  try {
-    await mailer.send({ to: message.recipient, subject: message.subject, text: message.body, messageId: `<${message.id}@prs.mail>` });
-  } catch (err) {
-    const final = job.attempts >= job.maxAttempts;
-    await db.system((tx) =>
-      tx.execute(sql`UPDATE email_outbox SET status = ${final ? 'failed' : 'queued'}, sent_at = NULL, last_error = ${(err as Error).message.slice(0, 1000)},
-        updated_at = now() WHERE id = ${message.id}`),
-    );
-    throw err;
+  const sent: string[] = [];
+  const failed: { id: string; error: string }[] = [];
+  for (const message of messages) {
+    try {
+      await mailer.send({ to: message.recipient, subject: message.subject, text: message.body, messageId: `<${message.id}@prs.mail>` });
+      sent.push(message.id);
+    } catch (err) {
+      failed.push({ id: message.id, error: (err as Error).message.slice(0, 1000) });
+    }
   }
-  await db.system((tx) => tx.execute(sql`UPDATE email_outbox SET status = 'sent', last_error = NULL, updated_at = now() WHERE id = ${message.id}`));
+  const final = job.attempts >= job.maxAttempts;
+  await db.system(async (tx) => {
+    if (sent.length) {
+      await tx.execute(sql`UPDATE email_outbox SET status = 'sent', last_error = NULL, updated_at = now() WHERE id = ANY(${sql.param(sent)}::uuid[])`);
+    }
+    for (const f of failed) {
+      await tx.execute(sql`UPDATE email_outbox SET status = ${final ? 'failed' : 'queued'}, sent_at = NULL, last_error = ${f.error}, updated_at = now()
+        WHERE id = ${f.id}`);
+    }
+  });
+  // The job's retry (with backoff) takes the messages put back in the queue, and only them.
+  if (failed.length) throw new Error(`${failed.length} of ${messages.length} message(s) not delivered: ${failed[0]!.error}`);
 }
 
 /**
  * Gives queued messages without a pending delivery job a new one: those queued while no SMTP
  * server was configured, or whose job ran out of attempts before the message was marked failed.
  */
+const SWEEP_BATCH = 50;
+
 export async function sweepOutbox(_job: Job, { app, db }: JobContext): Promise<void> {
   if (!app.hasDecorator('mailer') || !app.mailer) return;
   await db.system((tx) =>
     tx.execute(sql`INSERT INTO jobs (kind, payload, organization_id)
-      SELECT 'send_email', jsonb_build_object('outbox_id', o.id), o.organization_id FROM email_outbox o
-      WHERE o.status = 'queued' AND NOT EXISTS (
-        SELECT 1 FROM jobs j WHERE j.kind = 'send_email' AND j.payload->>'outbox_id' = o.id::text AND j.done_at IS NULL AND j.failed_at IS NULL)`),
+      SELECT 'send_email', jsonb_build_object('outbox_ids', jsonb_agg(w.id ORDER BY w.id)), w.organization_id
+      FROM (
+        SELECT o.id, o.organization_id, (row_number() OVER (PARTITION BY o.organization_id ORDER BY o.id) - 1) / ${SWEEP_BATCH} AS batch
+        FROM email_outbox o
+        WHERE o.status = 'queued' AND NOT EXISTS (
+          SELECT 1 FROM jobs j WHERE j.kind = 'send_email' AND j.done_at IS NULL AND j.failed_at IS NULL
+            AND (j.payload->>'outbox_id' = o.id::text OR j.payload->'outbox_ids' ? o.id::text))) w
+      GROUP BY w.organization_id, w.batch`),
   );
 }
 
@@ -62,6 +87,6 @@ export async function cleanUp(_job: Job, { db }: JobContext): Promise<void> {
 
 const inMinutes = (n: number) => (now: Date) => new Date(now.getTime() + n * 60_000);
 
-registerJobHandler('send_email', sendOutboxMessage);
+registerJobHandler('send_email', sendOutboxMessages);
 registerJobHandler('mail_sweep', sweepOutbox, { next: inMinutes(10), runOnStart: true });
 registerJobHandler('maintenance', cleanUp, { next: inMinutes(60) });

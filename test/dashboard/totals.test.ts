@@ -141,6 +141,53 @@ describe('maintained totals', () => {
     expect(await snapshot(other.id)).toEqual(before);
   });
 
+  it('are written at commit: one transaction recording a payment and deleting its deal nets to nothing; a rollback leaves them untouched', async () => {
+    const s = org.users.sales;
+    const client = await createClient(t, s.token, { client_name: 'Same Transaction Client' });
+    const deal = await createDeal(t, s.token, client.id, { deal_value: '700.00', payment_method: 'cash' });
+    const before = await expectMatchesRebuild(org.id);
+    const pending = () => t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM totals_pending`));
+    await t.db.tenant({ orgId: org.id, userId: s.id }, async (tx) => {
+      await tx.execute(sql`INSERT INTO payments (organization_id, deal_id, transaction_id, payment_date, received_amount, payment_method, created_by)
+        VALUES (${org.id}, ${deal.id}, 'TXN-SAME-1', ${today()}, '70.00', 'cash', ${s.id})`);
+      // Still pending inside the transaction: the counter rows are not locked yet.
+      expect((await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM totals_pending`))[0]!.n).toBeGreaterThan(0);
+      await tx.execute(sql`UPDATE deals SET deleted_at = now() WHERE id = ${deal.id}`);
+    });
+    expect((await pending())[0]!.n).toBe(0);
+    const after = await expectMatchesRebuild(org.id);
+    // The deal and its payment count nowhere, exactly as before the deal existed.
+    expect(after.sales_daily).toEqual(before.sales_daily);
+    expect(after.payment_totals).toEqual(before.payment_totals);
+
+    const live = await createDeal(t, s.token, client.id, { deal_value: '700.00', payment_method: 'cash' });
+    const kept = await expectMatchesRebuild(org.id);
+    await expect(t.db.tenant({ orgId: org.id, userId: s.id }, async (tx) => {
+      await tx.execute(sql`INSERT INTO payments (organization_id, deal_id, transaction_id, payment_date, received_amount, payment_method, created_by)
+        VALUES (${org.id}, ${live.id}, 'TXN-ROLLED-BACK', ${today()}, '70.00', 'cash', ${s.id})`);
+      throw new Error('changed my mind');
+    })).rejects.toThrow('changed my mind');
+    expect(await snapshot(org.id)).toEqual(kept);
+    expect((await pending())[0]!.n).toBe(0);
+  });
+
+  it('stay exact when one salesperson records 24 payments at once: distinct codes, one e-mail job per payment', async () => {
+    const s = org.users.sales.token;
+    const client = await createClient(t, s, { client_name: 'Parallel Client' });
+    const deals = await Promise.all(Array.from({ length: 4 }, () => createDeal(t, s, client.id, { deal_value: '100000.00', payment_method: 'bank' })));
+    const jobsBefore = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM jobs WHERE kind = 'send_email'`));
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+      post(`/api/deals/${deals[i % 4]!.deal_id}/payments/`, s, { payment_date: today(), received_amount: `${10 + i}.00` })));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(24).fill(201));
+    const codes = answers.map((a) => a.json().transaction_id as string);
+    expect(new Set(codes).size).toBe(24);
+    const invoiceCodes = await t.db.system((tx) => rows<{ code: string }>(tx, sql`SELECT invoice_code AS code FROM invoices WHERE payment_id = ANY(${sql.param(answers.map((a) => a.json().id as string))}::uuid[])`));
+    expect(new Set(invoiceCodes.map((r) => r.code)).size).toBe(24);
+    await expectMatchesRebuild(org.id);
+    const jobsAfter = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM jobs WHERE kind = 'send_email'`));
+    expect(jobsAfter[0]!.n - jobsBefore[0]!.n).toBe(24);
+  });
+
   it('recent payments: read from the deals with the newest payments, equal to reading them all', async () => {
     const viaDeals = (userId: string) => t.db.tenant({ orgId: org.id, userId }, (tx) => recentPaymentsOf(tx, org.id, userId, 5));
     const direct = (userId: string) => t.db.system((tx) => rows<{ id: string }>(tx, sql`

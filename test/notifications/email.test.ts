@@ -110,7 +110,7 @@ describe('SMTP delivery', () => {
     const queued = (await outbox(org.users.verifier.email)).at(-1)!;
     expect(queued).toMatchObject({ status: 'queued', sent_at: null, last_error: expect.stringContaining('451') });
     const [job] = await t.db.system((tx) =>
-      rows<{ attempts: number; later: boolean }>(tx, sql`SELECT attempts, run_at > now() AS later FROM jobs WHERE kind = 'send_email' AND payload->>'outbox_id' = ${queued.id}`),
+      rows<{ attempts: number; later: boolean }>(tx, sql`SELECT attempts, run_at > now() AS later FROM jobs WHERE kind = 'send_email' AND payload->'outbox_ids' ? ${queued.id}`),
     );
     expect(job).toEqual({ attempts: 1, later: true });
     await t.app.jobRunner.runOnce(); // not due yet: nothing happens
@@ -130,13 +130,13 @@ describe('SMTP delivery', () => {
     // As if a runner claimed it, marked it sending and died: its lease has run out.
     await t.db.system(async (tx) => {
       await tx.execute(sql`UPDATE email_outbox SET status = 'sending', sent_at = now() WHERE id = ${message.id}`);
-      await tx.execute(sql`UPDATE jobs SET locked_by = 'dead-worker', locked_until = now() - interval '1 second', attempts = 1 WHERE payload->>'outbox_id' = ${message.id}`);
+      await tx.execute(sql`UPDATE jobs SET locked_by = 'dead-worker', locked_until = now() - interval '1 second', attempts = 1 WHERE payload->'outbox_ids' ? ${message.id}`);
     });
     const count = sink.received.length;
     await t.app.jobRunner.runOnce();
     expect(sink.received.filter((m) => m.raw.includes(message.id))).toHaveLength(0);
     expect(sink.received.length - count).toBe(1); // the admin's copy, which nobody had claimed
-    const [job] = await t.db.system((tx) => rows<{ done: boolean }>(tx, sql`SELECT done_at IS NOT NULL AS done FROM jobs WHERE payload->>'outbox_id' = ${message.id}`));
+    const [job] = await t.db.system((tx) => rows<{ done: boolean }>(tx, sql`SELECT done_at IS NOT NULL AS done FROM jobs WHERE payload->'outbox_ids' ? ${message.id}`));
     expect(job).toEqual({ done: true });
   });
 });

@@ -166,6 +166,7 @@ export async function createDeal(ctx: Ctx, input: DealCreateInput, uploads: Uplo
   for (const [i, p] of payments.entries()) {
     await recordPayment(ctx, payable, p, receipts[i], uploads, (f) => `payments.${i}.${f}`);
   }
+  if (payments.length) await ctx.tx.execute(sql`UPDATE deals SET payment_count = ${payments.length} WHERE id = ${dealId}`);
   await streakDaysChanged(ctx, ctx.actor.userId, [dealDate]);
   return dealId;
 }

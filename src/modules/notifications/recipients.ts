@@ -1,23 +1,28 @@
 // Who receives what, by role. Each helper returns active users' ids. Tenant helpers run in the
 // caller's transaction (row-level security limits them to the organisation anyway).
+import type { SQL } from 'drizzle-orm';
 import { rows, sql, type Tx } from '../../db/database.ts';
 import { ROLE_NAMES } from '../access/catalog.ts';
 
+/** The ids of the organisation's active members whose role grants `permission`, as a subquery. */
+export function usersWithPermissionSql(orgId: string, permission: string): SQL {
+  return sql`SELECT m.user_id FROM memberships m
+    JOIN role_permissions rp ON rp.role_id = m.role_id
+    JOIN permissions p ON p.id = rp.permission_id AND p.code = ${permission}
+    WHERE m.organization_id = ${orgId} AND m.is_active`;
+}
+
 /** Active members of the organisation whose role grants `permission`. */
 export async function usersWithPermission(tx: Tx, orgId: string, permission: string): Promise<string[]> {
-  const found = await rows<{ id: string }>(
-    tx,
-    sql`SELECT DISTINCT u.id FROM memberships m
-        JOIN users u ON u.id = m.user_id AND u.is_active
-        JOIN role_permissions rp ON rp.role_id = m.role_id
-        JOIN permissions p ON p.id = rp.permission_id AND p.code = ${permission}
-        WHERE m.organization_id = ${orgId} AND m.is_active`,
-  );
+  const found = await rows<{ id: string }>(tx, sql`SELECT u.id FROM users u WHERE u.is_active AND u.id IN (${usersWithPermissionSql(orgId, permission)})`);
   return found.map((r) => r.id);
 }
 
-/** The organisation's verifiers: everyone whose role may verify payments. */
-export const verifiersOf = (tx: Tx, orgId: string) => usersWithPermission(tx, orgId, 'payments:verify');
+/**
+ * The organisation's verifiers: everyone whose role may verify payments. A subquery, so that
+ * notify() reads them together with their settings in one statement.
+ */
+export const verifiersOf = (orgId: string) => usersWithPermissionSql(orgId, 'payments:verify');
 
 /** Active members holding a role of this name (case-insensitive). */
 export async function usersWithRole(tx: Tx, orgId: string, roleName: string): Promise<string[]> {

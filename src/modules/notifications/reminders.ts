@@ -10,7 +10,7 @@ import type { ServiceContext } from '../../http/context.ts';
 import { registerJobHandler, type Job, type JobContext } from '../../jobs/runner.ts';
 import { toCents } from '../../money.ts';
 import { organizationToday } from '../organizations/clock.ts';
-import { verifiersOf } from './recipients.ts';
+import { usersWithPermission } from './recipients.ts';
 import { notify } from './service.ts';
 
 const LISTED = 5;
@@ -37,7 +37,7 @@ export async function remindPendingPayments(job: Job, { app, db, log }: JobConte
     sent += await withAfterCommit(app, log, (afterCommit) =>
       db.tenant({ orgId, userId: null }, async (tx) => {
         const ctx: ServiceContext = { orgId, actor: null, tx, meta: { ip: '', userAgent: 'prs-jobs', requestId: `job:${job.id}` }, afterCommit };
-        const [verifiers, today] = [await verifiersOf(tx, orgId), await organizationToday(tx, orgId)];
+        const [verifiers, today] = [await usersWithPermission(tx, orgId, 'payments:verify'), await organizationToday(tx, orgId)];
         const backlog = sql`FROM payments p JOIN deals d ON d.id = p.deal_id
             WHERE p.organization_id = ${orgId} AND p.status = 'pending' AND d.deleted_at IS NULL
               AND p.created_at < now() - make_interval(hours => ${hours}::int)`;

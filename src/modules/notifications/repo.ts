@@ -4,6 +4,7 @@ import { escapeLike } from '../../db/like.ts';
 import type { SQL } from 'drizzle-orm';
 import { rows, sql, type Tx } from '../../db/database.ts';
 import { DEFAULT_SETTINGS, type NotificationRow, type SettingsRow } from './present.ts';
+import { activeTemplateSql } from './templates.ts';
 
 export interface Scope {
   userId: string;
@@ -131,13 +132,25 @@ export interface RecipientRow extends SettingsRow {
   last_name: string;
 }
 
-export async function recipientsWithSettings(tx: Tx, userIds: string[]): Promise<RecipientRow[]> {
-  if (!userIds.length) return [];
-  const found = await rows<RecipientRow & { has_settings: boolean }>(
+/** A recipient with the template that applies to the notification being sent (null: none). */
+export type RecipientWithTemplate = RecipientRow & { template: { title_template: string; message_template: string } | null };
+
+/**
+ * Active recipients (ids, or a subquery selecting them) with their settings and the active
+ * template for the notification's type, in one statement.
+ */
+export async function recipientsWithSettings(tx: Tx, who: readonly string[] | SQL, notification: { orgId: string | null; type: string }): Promise<RecipientWithTemplate[]> {
+  const ids = Array.isArray(who) ? sql`ANY(${sql.param(who)}::uuid[])` : sql`ANY(ARRAY(${who as SQL}))`;
+  const found = await rows<RecipientRow & { has_settings: boolean; tpl_title: string | null; tpl_message: string | null }>(
     tx,
-    sql`SELECT u.id, u.email, u.first_name, u.last_name, s.*, (s.user_id IS NOT NULL) AS has_settings
+    sql`SELECT u.id, u.email, u.first_name, u.last_name, s.*, (s.user_id IS NOT NULL) AS has_settings,
+               tpl.title_template AS tpl_title, tpl.message_template AS tpl_message
         FROM users u LEFT JOIN notification_settings s ON s.user_id = u.id
-        WHERE u.id = ANY(${sql.param(userIds)}::uuid[]) AND u.is_active`,
+        LEFT JOIN LATERAL (${activeTemplateSql(notification.orgId, notification.type)}) tpl ON true
+        WHERE u.id = ${ids} AND u.is_active`,
   );
-  return found.map((r) => (r.has_settings ? r : { ...r, ...DEFAULT_SETTINGS, user_id: r.id }));
+  return found.map(({ tpl_title, tpl_message, ...r }) => ({
+    ...(r.has_settings ? r : { ...r, ...DEFAULT_SETTINGS, user_id: r.id }),
+    template: tpl_title !== null && tpl_message !== null ? { title_template: tpl_title, message_template: tpl_message } : null,
+  }));
 }

@@ -13,11 +13,12 @@ import type { NotificationRow } from './present.ts';
 import { presentNotification, type NotificationItem } from './present.ts';
 import { priorityRank, typeDef, type Priority } from './catalog.ts';
 import { recipientsWithSettings, type RecipientRow } from './repo.ts';
-import { renderTemplate, templateFor } from './templates.ts';
+import type { SQL } from 'drizzle-orm';
+import { renderTemplate } from './templates.ts';
 
 export interface NotifyInput {
-  /** User ids; duplicates, inactive users and the acting user are dropped. */
-  recipients: readonly string[];
+  /** User ids, or a subquery selecting them; duplicates, inactive users and the acting user are dropped. */
+  recipients: readonly string[] | SQL;
   type: string;
   priority?: Priority;
   /** Defaults to the type's category (business, user_management, system, security). */
@@ -51,14 +52,19 @@ export function deliveryFor(r: RecipientRow, type: string, priority: Priority): 
 
 export async function notify(ctx: ServiceContext, input: NotifyInput): Promise<NotificationItem[]> {
   const actorId = ctx.actor?.userId;
-  const ids = [...new Set(input.recipients)].filter((id) => input.includeActor || id !== actorId);
-  if (!ids.length) return [];
+  const who = Array.isArray(input.recipients) ? [...new Set(input.recipients)].filter((id) => input.includeActor || id !== actorId) : (input.recipients as SQL);
+  if (Array.isArray(who) && !who.length) return [];
   const priority: Priority = input.priority ?? 'medium';
   const orgId = input.organizationId !== undefined ? input.organizationId : ctx.orgId;
-  const recipients = (await recipientsWithSettings(ctx.tx, ids)).map((r) => ({ r, d: deliveryFor(r, input.type, priority) })).filter((x) => x.d.in_app);
+  // Recipients, their settings and the organisation's template for the type: one round trip.
+  const found = await recipientsWithSettings(ctx.tx, who, { orgId, type: input.type });
+  const recipients = found
+    .filter((r) => input.includeActor || r.id !== actorId)
+    .map((r) => ({ r, d: deliveryFor(r, input.type, priority) }))
+    .filter((x) => x.d.in_app);
   if (!recipients.length) return [];
 
-  const template = await templateFor(ctx.tx, orgId, input.type);
+  const template = found[0]?.template ?? undefined;
   const data = input.data ?? {};
   const category = input.category ?? typeDef(input.type).category;
   const values = recipients.map(({ r }) => {
@@ -68,32 +74,35 @@ export async function notify(ctx: ServiceContext, input: NotifyInput): Promise<N
     return sql`(${r.id}, ${orgId}, ${input.type}, ${priority}, ${category}, ${title}, ${message}, ${JSON.stringify(data)}::jsonb,
       ${input.actionUrl ?? null}, ${input.related?.type ?? null}, ${input.related?.id ?? null}, ${input.dedupeKey ?? null})`;
   });
+  // The e-mails are queued by the same statement, for the rows actually inserted (a repeated
+  // dedupe key inserts none).
+  const mailed = recipients.filter((x) => x.d.email);
+  const mails = mailed.length
+    ? sql`, mail AS (INSERT INTO email_outbox (organization_id, recipient, subject, body, notification_id)
+          SELECT n.organization_id, m.email, n.title, ${emailBodySql}, n.id
+          FROM n JOIN (VALUES ${sql.join(mailed.map(({ r }) => sql`(${r.id}::uuid, ${r.email})`), sql`, `)}) AS m(user_id, email) ON m.user_id = n.recipient_id)`
+    : sql``;
   const inserted = await rows<NotificationRow>(
     ctx.tx,
-    sql`INSERT INTO notifications (recipient_id, organization_id, notification_type, priority, category, title, message, data,
+    sql`WITH n AS (INSERT INTO notifications (recipient_id, organization_id, notification_type, priority, category, title, message, data,
           action_url, related_object_type, related_object_id, dedupe_key)
         VALUES ${sql.join(values, sql`, `)}
         ON CONFLICT (recipient_id, dedupe_key) DO NOTHING
-        RETURNING *`,
+        RETURNING *)${mails}
+        SELECT * FROM n`,
   );
   if (!inserted.length) return [];
 
   const byId = new Map(recipients.map((x) => [x.r.id, x]));
   const items = inserted.map((n) => presentNotification({ ...n, recipient_email: byId.get(n.recipient_id)?.r.email ?? null }));
-  const mails = inserted.filter((n) => byId.get(n.recipient_id)?.d.email);
-  if (mails.length) {
-    await ctx.tx.execute(sql`INSERT INTO email_outbox (organization_id, recipient, subject, body, notification_id) VALUES ${sql.join(
-      mails.map((n) => sql`(${orgId}, ${byId.get(n.recipient_id)!.r.email}, ${n.title}, ${emailBody(n)}, ${n.id})`),
-      sql`, `,
-    )}`);
-  }
-  ctx.afterCommit?.add((app) => publishNotifications(app, items.map((item, i) => ({ item, userId: inserted[i]!.recipient_id, orgId })), mails.length > 0));
+  const mailedAny = inserted.some((n) => byId.get(n.recipient_id)?.d.email);
+  ctx.afterCommit?.add((app) => publishNotifications(app, items.map((item, i) => ({ item, userId: inserted[i]!.recipient_id, orgId })), mailedAny));
   return items;
 }
 
-function emailBody(n: NotificationRow): string {
-  return `${n.message}\n${n.action_url ? `\nOpen: ${n.action_url}\n` : ''}\n— PRS notifications. Change what you receive under Settings → Notifications.`;
-}
+/** An e-mail's body: the message, the link to open and how to stop such mails (n: the notification row). */
+const emailBodySql = sql`n.message || ${'\n'} || CASE WHEN n.action_url <> '' THEN ${'\nOpen: '} || n.action_url || ${'\n'} ELSE '' END
+  || ${'\n— PRS notifications. Change what you receive under Settings → Notifications.'}`;
 
 /** After commit: pushes each notification to its recipient's sockets (any process) and wakes the mail runner. */
 export async function publishNotifications(app: FastifyInstance, list: { item: NotificationItem; userId: string; orgId: string | null }[], wakeJobs: boolean) {

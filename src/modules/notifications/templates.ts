@@ -1,6 +1,7 @@
 // Notification templates: per organisation or global, with {{variable}} placeholders rendered
 // from the notification's data and the recipient. The organisation's template wins over the
 // global one; without either the caller's title and message are used (rendered the same way).
+import type { SQL } from 'drizzle-orm';
 import { rows, sql, type Tx } from '../../db/database.ts';
 import { iso } from '../clients/org-scope.ts';
 
@@ -39,15 +40,11 @@ export interface TemplateRow {
   updated_at: string | Date;
 }
 
-/** The active template for a type: the organisation's, else the global one. */
-export async function templateFor(tx: Tx, orgId: string | null, type: string): Promise<TemplateRow | undefined> {
-  const [row] = await rows<TemplateRow>(
-    tx,
-    sql`SELECT * FROM notification_templates
-        WHERE notification_type = ${type} AND is_active AND (organization_id IS NULL OR organization_id = ${orgId})
-        ORDER BY organization_id NULLS LAST LIMIT 1`,
-  );
-  return row;
+/** The active template for a type: the organisation's, else the global one (a subquery). */
+export function activeTemplateSql(orgId: string | null, type: string): SQL {
+  return sql`SELECT title_template, message_template FROM notification_templates
+    WHERE notification_type = ${type} AND is_active AND (organization_id IS NULL OR organization_id = ${orgId})
+    ORDER BY organization_id NULLS LAST LIMIT 1`;
 }
 
 export async function listTemplates(tx: Tx, orgId: string | null, page: { limit: number; offset: number }) {

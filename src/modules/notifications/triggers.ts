@@ -20,7 +20,7 @@ export async function notifyPaymentRecorded(
   if (!ctx.orgId) return;
   const amount = toCents(p.amount);
   await notify(ctx, {
-    recipients: await verifiersOf(ctx.tx, ctx.orgId),
+    recipients: verifiersOf(ctx.orgId),
     type: 'payment_received',
     priority: 'high',
     title: `Payment received: ${amount} ${p.deal.currency}`,

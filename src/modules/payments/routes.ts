@@ -38,8 +38,8 @@ export async function findPayment(ctx: Ctx, paymentId: string): Promise<PaymentR
 async function createPayment(ctx: Ctx, dealRefValue: string, body: z.infer<typeof DealPaymentCreateBody>, uploads: UploadBatch) {
   const receipt = body.receipt_file ? checkedFile(body.receipt_file, RECEIPT_KINDS, 'receipt_file') : undefined;
   const deal = await requireDeal(ctx, dealRefValue, true);
-  await assertWithinDealValue(ctx, deal, [body.received_amount], 'received_amount');
-  const paymentId = await recordPayment(ctx, deal, body, receipt, uploads);
+  const today = await assertWithinDealValue(ctx, deal, [body.received_amount], 'received_amount');
+  const paymentId = await recordPayment(ctx, deal, body, receipt, uploads, undefined, today);
   await refreshDealMoney(ctx.tx, deal.id);
   return paymentId;
 }

@@ -1,6 +1,6 @@
 // Recording a payment on a deal: its transaction code, receipt, invoice, activity and audit.
 import { rows, sql } from '../../db/database.ts';
-import { nextCode } from '../../db/codes.ts';
+import { nextCodes } from '../../db/codes.ts';
 import { pgConstraint, pgErrorCode } from '../../db/errors.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
@@ -9,7 +9,7 @@ import type { CheckedFile, UploadBatch } from '../../files/uploads.ts';
 import { money, toCents } from '../../money.ts';
 import { logActivity } from '../activity/recorder.ts';
 import { recordAudit } from '../audit/recorder.ts';
-import { organizationToday } from '../organizations/clock.ts';
+import { organizationToday, organizationTodaySql } from '../organizations/clock.ts';
 import { notifyPaymentRecorded } from '../notifications/triggers.ts';
 import type { NestedPaymentInput } from './schemas.ts';
 
@@ -36,17 +36,22 @@ async function assertChequeFree(ctx: Ctx, cheque: string, field: string) {
   if (taken.length) throw fieldError(field, `Cheque number '${cheque}' has already been used in this organisation.`);
 }
 
-/** Refuses payments that would take the money received beyond the deal's value. */
-export async function assertWithinDealValue(ctx: Ctx, deal: PayableDeal, adding: string[], field: string) {
-  const [row] = await rows<{ received: string }>(
+/**
+ * Refuses payments that would take the money received beyond the deal's value. Returns the
+ * organisation's today, read in the same round trip, for the payment-date check.
+ */
+export async function assertWithinDealValue(ctx: Ctx, deal: PayableDeal, adding: string[], field: string): Promise<string> {
+  const [row] = await rows<{ received: string; today: string }>(
     ctx.tx,
-    sql`SELECT COALESCE(sum(received_amount), 0)::text AS received FROM payments WHERE deal_id = ${deal.id} AND status NOT IN ('rejected', 'refunded')`,
+    sql`SELECT (SELECT COALESCE(sum(received_amount), 0)::text FROM payments WHERE deal_id = ${deal.id} AND status NOT IN ('rejected', 'refunded')) AS received,
+               (SELECT ${organizationTodaySql} FROM organizations o WHERE o.id = ${ctx.orgId}) AS today`,
   );
   const total = adding.reduce((acc, a) => acc.plus(a), money(row?.received ?? 0));
   if (total.greaterThan(deal.deal_value)) {
     const outstanding = money(deal.deal_value).minus(row?.received ?? 0);
     throw fieldError(field, `The payments exceed the deal value; at most ${toCents(outstanding.isNegative() ? 0 : outstanding)} ${deal.currency} is outstanding.`);
   }
+  return row?.today ?? new Date().toISOString().slice(0, 10);
 }
 
 export async function recordPayment(
@@ -56,13 +61,15 @@ export async function recordPayment(
   receipt: CheckedFile | undefined,
   uploads: UploadBatch,
   name: FieldPrefix = flatField,
+  today?: string,
 ): Promise<string> {
-  const today = await organizationToday(ctx.tx, ctx.orgId!);
+  today ??= await organizationToday(ctx.tx, ctx.orgId!);
   if (input.payment_date > today) throw fieldError(name('payment_date'), 'The payment date cannot be in the future.');
   if (input.cheque_number) await assertChequeFree(ctx, input.cheque_number, name('cheque_number'));
   const method = input.payment_method ?? (input.payment_type && METHODS.has(input.payment_type) ? input.payment_type : deal.payment_method);
   const receiptKey = receipt ? await uploads.store('receipts', receipt) : null;
-  const transactionId = await nextCode(ctx.tx, ctx.orgId!, 'payment');
+  // Drawn after every check has passed, so that a refused payment leaves no gap.
+  const [transactionId, invoiceCode] = await nextCodes(ctx.tx, ctx.orgId!, ['payment', 'invoice']);
   let paymentId: string;
   try {
     const [row] = await rows<{ id: string }>(
@@ -82,10 +89,8 @@ export async function recordPayment(
     }
     throw err;
   }
-  const invoiceCode = await nextCode(ctx.tx, ctx.orgId!, 'invoice');
   await ctx.tx.execute(sql`INSERT INTO invoices (organization_id, invoice_code, payment_id, deal_id, amount, tax_amount, total_amount, currency, due_date)
     VALUES (${ctx.orgId}, ${invoiceCode}, ${paymentId}, ${deal.id}, ${input.received_amount}, 0, ${input.received_amount}, ${deal.currency}, ${deal.due_date})`);
-  await ctx.tx.execute(sql`UPDATE deals SET payment_count = payment_count + 1 WHERE id = ${deal.id}`);
   await logActivity(ctx, {
     dealId: deal.id,
     action: 'payment_recorded',
