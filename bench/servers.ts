@@ -120,7 +120,8 @@ export async function startPrs(databaseUrl: string): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'prs-bench-data-'));
   return launch(
     process.execPath,
-    ['dist/server.js'],
+    // e.g. BENCH_PRS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile PRS under load.
+    [...(process.env.BENCH_PRS_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/server.js'],
     {
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,

@@ -32,6 +32,21 @@ describe('tenant isolation by row-level security', () => {
     expect(orgsSeenByB).toEqual([{ id: orgB }]);
   });
 
+  it('statements are prepared once per connection on PostgreSQL, and a cached plan never crosses organisations', async () => {
+    // Twelve runs alternate the organisation: well past the five custom plans after which
+    // PostgreSQL may switch a prepared statement to its generic plan.
+    for (let i = 0; i < 12; i++) {
+      const org = i % 2 ? orgA : orgB;
+      const { seen, prepared } = await t.db.tenant({ orgId: org, userId: null }, async (tx) => ({
+        seen: await rows<{ organization_id: string }>(tx, sql`SELECT organization_id FROM audit_log WHERE action = ${'create'}`),
+        // Same connection as the statement above: its prepared statements.
+        prepared: await rows<{ name: string }>(tx, sql`SELECT name FROM pg_prepared_statements WHERE statement LIKE ${'%FROM audit_log WHERE action = $1'}`),
+      }));
+      expect(seen).toEqual([{ organization_id: org }]);
+      if (t.db.kind === 'postgres') expect(prepared).toEqual([{ name: expect.stringMatching(/^prs_/) }]);
+    }
+  });
+
   it('runs as the non-superuser application role with the context set', async () => {
     const [ctx] = await t.db.tenant({ orgId: orgA, userId: null }, (tx) =>
       rows<{ who: string; org: string; su: string }>(
