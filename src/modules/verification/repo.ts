@@ -54,8 +54,9 @@ interface Slice {
 /**
  * Priority: waiting over three days or past the deal's due date is high, over a day medium, else
  * low; the queue is ordered by priority, then oldest first. The four slices below are that rule,
- * cut so that each slice holds one priority and can be read oldest first straight from the index
- * on (organization_id, status, created_at): a page then needs the first offset + limit payments
+ * cut so that each slice holds one priority and can be read oldest first straight from an index
+ * (waiting payments: the partial index of 0013_queue_pending.sql, in page order; other statuses:
+ * (organization_id, status, created_at)): a page then needs the first offset + limit payments
  * of each slice instead of the priority of every waiting payment, and only the recent slices
  * (the last three days) look at deals. They are disjoint and together hold every payment.
  */
