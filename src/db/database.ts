@@ -1,11 +1,12 @@
 // One interface over the two drivers: embedded PGlite (default) and node-postgres (DATABASE_URL).
 // Every unit of work runs in a transaction under a non-superuser role so that row-level
 // security applies even though PGlite (and often the pool user) is a superuser.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 
@@ -184,6 +185,28 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 /** Runs raw SQL and returns its rows, the same on both drivers. */
 export async function rows<T>(tx: Tx, query: SQL): Promise<T[]> {
   const result = (await tx.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+const dialect = new PgDialect();
+const statementNames = new Map<string, string>();
+
+/**
+ * `rows` through a named prepared statement, so that PostgreSQL parses and plans the text once
+ * per connection and can then reuse the plan. Under row-level security planning costs more than
+ * the execution of the hot reads (the deal detail's and the queue's queries: ~1-4 ms of planning
+ * each, docs/performance.md). The name is derived from the text, and each connection keeps every
+ * statement it prepared: use this only for queries built from a small, fixed set of shapes, with
+ * every value a parameter. (PGlite has no named statements and runs the text as `rows` does.)
+ */
+export async function preparedRows<T>(tx: Tx, query: SQL): Promise<T[]> {
+  const built = dialect.sqlToQuery(query);
+  let name = statementNames.get(built.sql);
+  if (name === undefined) {
+    name = `prs_${createHash('sha1').update(built.sql).digest('hex').slice(0, 24)}`;
+    if (statementNames.size < 10_000) statementNames.set(built.sql, name);
+  }
+  const result = (await tx._.session.prepareQuery(built, undefined, name, false).execute()) as unknown as { rows: T[] };
   return result.rows;
 }
 

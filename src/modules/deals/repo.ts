@@ -4,7 +4,7 @@
 // same SQL without PRS around it.
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { rows, sql, type Tx } from '../../db/database.ts';
+import { preparedRows, rows, sql, type Tx } from '../../db/database.ts';
 import { isUuid } from '../../http/fields.ts';
 
 export interface DealRow {
@@ -77,7 +77,7 @@ export function findDealQuery(orgId: string, ref: string, visible: SQL, forUpdat
 export async function findDeal(tx: Tx, orgId: string, ref: string, visible: SQL, forUpdate = false): Promise<DealRow | undefined> {
   const query = findDealQuery(orgId, ref, visible, forUpdate);
   if (!query) return undefined;
-  const [row] = await rows<DealRow>(tx, query);
+  const [row] = await preparedRows<DealRow>(tx, query);
   return row;
 }
 
@@ -167,13 +167,22 @@ export const PAYMENT_SELECT = sql`
   LEFT JOIN users vu ON vu.id = p.verified_by
   LEFT JOIN invoices i ON i.payment_id = p.id`;
 
+/**
+ * `column` is one of the deals. One deal (every detail route) is an equality rather than `= ANY`
+ * of a one-element array: PostgreSQL then reuses the prepared statement's generic plan, whereas
+ * for an array parameter it expects ten elements and plans each call again.
+ */
+function ofDeals(column: SQL, dealIds: string[]): SQL {
+  return dealIds.length === 1 ? sql`${column} = ${dealIds[0]}::uuid` : sql`${column} = ANY(${sql.param(dealIds)}::uuid[])`;
+}
+
 export function paymentsOfDealsQuery(dealIds: string[]): SQL {
-  return sql`${PAYMENT_SELECT} WHERE p.deal_id = ANY(${sql.param(dealIds)}::uuid[]) ORDER BY p.created_at, p.id`;
+  return sql`${PAYMENT_SELECT} WHERE ${ofDeals(sql`p.deal_id`, dealIds)} ORDER BY p.created_at, p.id`;
 }
 
 export function paymentsOfDeals(tx: Tx, dealIds: string[]): Promise<PaymentRow[]> {
   if (!dealIds.length) return Promise.resolve([]);
-  return rows<PaymentRow>(tx, paymentsOfDealsQuery(dealIds));
+  return preparedRows<PaymentRow>(tx, paymentsOfDealsQuery(dealIds));
 }
 
 export interface ActivityRow {
@@ -195,13 +204,13 @@ export function activityOfDealsQuery(dealIds: string[], perDeal: number): SQL {
                  u.first_name AS user_first_name, u.email AS user_email, a.created_at,
                  row_number() OVER (PARTITION BY a.deal_id ORDER BY a.created_at DESC, a.id DESC) AS rn
           FROM activity_logs a LEFT JOIN users u ON u.id = a.user_id
-          WHERE a.deal_id = ANY(${sql.param(dealIds)}::uuid[])) x
+          WHERE ${ofDeals(sql`a.deal_id`, dealIds)}) x
         WHERE x.rn <= ${perDeal} ORDER BY x.created_at DESC, x.id DESC`;
 }
 
 export function activityOfDeals(tx: Tx, dealIds: string[], perDeal: number): Promise<ActivityRow[]> {
   if (!dealIds.length) return Promise.resolve([]);
-  return rows<ActivityRow>(tx, activityOfDealsQuery(dealIds, perDeal));
+  return preparedRows<ActivityRow>(tx, activityOfDealsQuery(dealIds, perDeal));
 }
 
 /**
@@ -214,7 +223,7 @@ export function clientDealTotalsQuery(orgId: string, clientId: string, currency:
 }
 
 export async function clientDealTotals(tx: Tx, orgId: string, clientId: string, currency: string): Promise<{ total_deals: number; total_value: string }> {
-  const [totals] = await rows<{ total_deals: number; total_value: string }>(tx, clientDealTotalsQuery(orgId, clientId, currency));
+  const [totals] = await preparedRows<{ total_deals: number; total_value: string }>(tx, clientDealTotalsQuery(orgId, clientId, currency));
   return totals ?? { total_deals: 0, total_value: '0' };
 }
 

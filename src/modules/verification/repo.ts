@@ -1,7 +1,7 @@
 // SQL of the verifier's queue. The queries are built by `queueQueries` so that the benchmark's
 // baseline (bench/baseline.ts) runs the very same SQL without PRS around it.
 import type { SQL } from 'drizzle-orm';
-import { rows, sql, type Tx } from '../../db/database.ts';
+import { preparedRows, sql, type Tx } from '../../db/database.ts';
 import { containsPattern } from '../../db/like.ts';
 
 export type QueueStatus = 'pending' | 'requires_info' | 'verified' | 'rejected' | 'all';
@@ -158,7 +158,7 @@ export function queueQueries(f: QueueFilters, page: { limit: number; offset: num
 
 export async function listQueue(tx: Tx, f: QueueFilters, page: { limit: number; offset: number }): Promise<{ count: number; rows: QueueRow[] }> {
   const query = queueQueries(f, page);
-  const [counted] = await rows<{ n: number }>(tx, query.count);
-  const list = await rows<QueueRow>(tx, query.page);
+  const [counted] = await preparedRows<{ n: number }>(tx, query.count);
+  const list = await preparedRows<QueueRow>(tx, query.page);
   return { count: counted?.n ?? 0, rows: list };
 }
