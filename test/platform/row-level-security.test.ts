@@ -1,6 +1,6 @@
 // Row-level security holds even when the application's own organisation filter is missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { preparedRows, rows, sql } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/app.ts';
 
@@ -83,6 +83,32 @@ describe('append-only audit log', () => {
     await expect(t.db.owner((c) => c.exec(`UPDATE audit_log SET action = 'tampered'`))).rejects.toThrow(/append-only/);
     const [count] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'tampered'`));
     expect(count?.n).toBe(0);
+  });
+});
+
+describe('hot reads', () => {
+  it('a prepared statement reused across organisations (generic plan included) still sees only the context one', async () => {
+    const query = sql`SELECT organization_id FROM audit_log WHERE action = ${'create'}`;
+    for (let i = 0; i < 8; i++) {
+      for (const [org, other] of [[orgA, orgB], [orgB, orgA]] as const) {
+        const seen = await t.db.tenant({ orgId: org, userId: null }, (tx) => preparedRows<{ organization_id: string }>(tx, query));
+        expect(seen).toEqual([{ organization_id: org }]);
+        expect(seen.some((r) => r.organization_id === other)).toBe(false);
+      }
+    }
+  });
+
+  it('a read-only transaction reads under row-level security, refuses writes, and the next one follows it', async () => {
+    const seen = await t.db.tenant({ orgId: orgA, userId: null }, (tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log`), { readOnly: true });
+    expect(seen).toEqual([{ n: 2 }]);
+    const refused = await t.db
+      .tenant({ orgId: orgA, userId: null }, (tx) => tx.execute(sql`INSERT INTO audit_log (organization_id, entity, action) VALUES (${orgA}, 'deal', 'x')`), { readOnly: true })
+      .then(() => undefined, (err: Error & { cause?: Error }) => err.cause ?? err);
+    expect(refused?.message).toMatch(/read-only/);
+    const after = await Promise.all(
+      [orgA, orgB, orgA].map((org) => t.db.tenant({ orgId: org, userId: null }, (tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log`), { readOnly: true })),
+    );
+    expect(after.map((r) => r[0]?.n)).toEqual([2, 1, 2]);
   });
 });
 
