@@ -26,17 +26,20 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
 
 /**
  * Runs a use case in one transaction under the caller's organisation (row-level security on).
- * `orgId` overrides the organisation only for platform administrators acting on a tenant.
+ * `orgId` overrides the organisation only for platform administrators acting on a tenant;
+ * `readOnly` is for reads (see TransactionOptions): they have nothing to run after commit.
  */
 export function inTenant<T>(
   request: FastifyRequest,
   fn: (ctx: ServiceContext & { actor: Actor }) => Promise<T>,
-  options: { orgId?: string | null } = {},
+  options: { orgId?: string | null; readOnly?: boolean } = {},
 ): Promise<T> {
   const actor = requireActor(request);
   const orgId = options.orgId !== undefined && actor.isSuperuser ? options.orgId : actor.orgId;
   return withAfterCommit(request.server, request.log, (afterCommit) =>
-    request.server.db.tenant({ orgId, userId: actor.userId }, (tx) => fn({ orgId, actor, tx, meta: requestMeta(request), afterCommit })),
+    request.server.db.tenant({ orgId, userId: actor.userId }, (tx) => fn({ orgId, actor, tx, meta: requestMeta(request), afterCommit }), {
+      readOnly: options.readOnly,
+    }),
   );
 }
 

@@ -101,6 +101,21 @@ describe('append-only audit log', () => {
   });
 });
 
+describe('hot reads', () => {
+  it('a read-only transaction reads under row-level security, refuses writes, and the next one follows it', async () => {
+    const seen = await t.db.tenant({ orgId: orgA, userId: null }, (tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log`), { readOnly: true });
+    expect(seen).toEqual([{ n: 2 }]);
+    const refused = await t.db
+      .tenant({ orgId: orgA, userId: null }, (tx) => tx.execute(sql`INSERT INTO audit_log (organization_id, entity, action) VALUES (${orgA}, 'deal', 'x')`), { readOnly: true })
+      .then(() => undefined, (err: Error & { cause?: Error }) => err.cause ?? err);
+    expect(refused?.message).toMatch(/read-only/);
+    const after = await Promise.all(
+      [orgA, orgB, orgA].map((org) => t.db.tenant({ orgId: org, userId: null }, (tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log`), { readOnly: true })),
+    );
+    expect(after.map((r) => r[0]?.n)).toEqual([2, 1, 2]);
+  });
+});
+
 describe('migrations', () => {
   it('are applied once: a second run applies nothing', async () => {
     expect(await migrate(t.db)).toEqual([]);

@@ -167,8 +167,17 @@ export const PAYMENT_SELECT = sql`
   LEFT JOIN users vu ON vu.id = p.verified_by
   LEFT JOIN invoices i ON i.payment_id = p.id`;
 
+/**
+ * `column` is one of the deals. One deal (every detail route) is an equality rather than `= ANY`
+ * of a one-element array: PostgreSQL then reuses the prepared statement's generic plan, whereas
+ * for an array parameter it expects ten elements and plans each call again.
+ */
+function ofDeals(column: SQL, dealIds: string[]): SQL {
+  return dealIds.length === 1 ? sql`${column} = ${dealIds[0]}::uuid` : sql`${column} = ANY(${sql.param(dealIds)}::uuid[])`;
+}
+
 export function paymentsOfDealsQuery(dealIds: string[]): SQL {
-  return sql`${PAYMENT_SELECT} WHERE p.deal_id = ANY(${sql.param(dealIds)}::uuid[]) ORDER BY p.created_at, p.id`;
+  return sql`${PAYMENT_SELECT} WHERE ${ofDeals(sql`p.deal_id`, dealIds)} ORDER BY p.created_at, p.id`;
 }
 
 export function paymentsOfDeals(tx: Tx, dealIds: string[]): Promise<PaymentRow[]> {
@@ -195,7 +204,7 @@ export function activityOfDealsQuery(dealIds: string[], perDeal: number): SQL {
                  u.first_name AS user_first_name, u.email AS user_email, a.created_at,
                  row_number() OVER (PARTITION BY a.deal_id ORDER BY a.created_at DESC, a.id DESC) AS rn
           FROM activity_logs a LEFT JOIN users u ON u.id = a.user_id
-          WHERE a.deal_id = ANY(${sql.param(dealIds)}::uuid[])) x
+          WHERE ${ofDeals(sql`a.deal_id`, dealIds)}) x
         WHERE x.rn <= ${perDeal} ORDER BY x.created_at DESC, x.id DESC`;
 }
 

@@ -15,6 +15,7 @@ import * as deals from './service.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
 const refParams = z.object({ id: z.string().max(64) });
+const READ_ONLY = { readOnly: true };
 
 /** A deal as every deal route answers it: with payments and recent activity. */
 export async function dealView(ctx: Ctx, ref: string, links: Links) {
@@ -58,7 +59,7 @@ export async function dealRoutes(app: AppInstance) {
     );
 
     app.get(`${base}:id/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: DealOut } } }, async (request) =>
-      inTenant(request, (ctx) => dealView(ctx, request.params.id, linksFor(request))),
+      inTenant(request, (ctx) => dealView(ctx, request.params.id, linksFor(request)), READ_ONLY),
     );
 
     for (const method of ['PUT', 'PATCH'] as const) {
@@ -81,7 +82,7 @@ export async function dealRoutes(app: AppInstance) {
     });
 
     app.get(`${base}:id/expand/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: ExpandOut } } }, async (request) =>
-      inTenant(request, (ctx) => expandDeal(ctx, request.params.id, linksFor(request))),
+      inTenant(request, (ctx) => expandDeal(ctx, request.params.id, linksFor(request)), READ_ONLY),
     );
 
     app.get(`${base}:id/log-activity/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: ActivityList } } }, async (request) =>

@@ -54,8 +54,9 @@ interface Slice {
 /**
  * Priority: waiting over three days or past the deal's due date is high, over a day medium, else
  * low; the queue is ordered by priority, then oldest first. The four slices below are that rule,
- * cut so that each slice holds one priority and can be read oldest first straight from the index
- * on (organization_id, status, created_at): a page then needs the first offset + limit payments
+ * cut so that each slice holds one priority and can be read oldest first straight from an index
+ * (waiting payments: the partial index of 0013_queue_pending.sql, in page order; other statuses:
+ * (organization_id, status, created_at)): a page then needs the first offset + limit payments
  * of each slice instead of the priority of every waiting payment, and only the recent slices
  * (the last three days) look at deals. They are disjoint and together hold every payment.
  */
@@ -67,7 +68,10 @@ const SLICES: readonly Slice[] = [
 ];
 
 function statusConds(status: QueueStatus | undefined): SQL[] {
-  if (status === 'verified' || status === 'rejected') return [sql`p.status = ${status}`];
+  // Literals, not parameters: the queries run as prepared statements, and one generic plan for
+  // every status would fit 'verified' (most payments) and 'rejected' (few) alike badly.
+  if (status === 'verified') return [sql`p.status = 'verified'`];
+  if (status === 'rejected') return [sql`p.status = 'rejected'`];
   if (status === 'all') return [];
   if (status === 'requires_info') return [sql`p.status = 'pending'`, sql`p.info_requested`];
   if (status === 'pending') return [sql`p.status = 'pending'`, sql`NOT p.info_requested`];

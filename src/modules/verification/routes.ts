@@ -92,6 +92,7 @@ export async function verificationRoutes(app: AppInstance) {
       ctx.orgId
         ? listQueue(ctx.tx, { orgId: ctx.orgId, status: q.status, priority: q.priority, search: q.search }, { limit: page.pageSize, offset: page.offset })
         : { count: 0, rows: [] },
+      { readOnly: true },
     );
     return pageEnvelope(
       request,
