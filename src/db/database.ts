@@ -34,12 +34,27 @@ function literalUuid(value: string | null): string {
 }
 
 function preamble(role: string, scope: TenantScope, readOnly: boolean): string {
+  // READ WRITE explicitly: a connection may carry a read-only session scope (sessionScope).
   return (
-    `BEGIN${readOnly ? ' READ ONLY' : ''}; SET LOCAL ROLE ${role}; ` +
+    `BEGIN ${readOnly ? 'READ ONLY' : 'READ WRITE'}; SET LOCAL ROLE ${role}; ` +
     `SELECT set_config('app.organization_id', ${literalUuid(scope.orgId)}, true), ` +
     `set_config('app.user_id', ${literalUuid(scope.userId)}, true)`
   );
 }
+
+/**
+ * The role and organisation a PostgreSQL connection keeps between transactions, for reads run
+ * outside a transaction (see Database.transaction). Set in one round trip when it differs.
+ */
+function sessionScope(role: string, scope: TenantScope): string {
+  return (
+    `SET ROLE ${role}; SET default_transaction_read_only = on; ` +
+    `SELECT set_config('app.organization_id', ${literalUuid(scope.orgId)}, false), ` +
+    `set_config('app.user_id', ${literalUuid(scope.userId)}, false)`
+  );
+}
+
+const SESSION_RESET = 'RESET ROLE; RESET default_transaction_read_only; RESET app.organization_id; RESET app.user_id';
 
 interface Driver {
   readonly kind: 'pglite' | 'postgres';
@@ -73,17 +88,20 @@ interface Connection {
   /** Simple-protocol execution: several statements, no parameters. */
   exec(text: string): Promise<void>;
   /**
-   * Sends a statement without waiting for its answer (node-postgres queues the connection's next
-   * query behind it). Absent on PGlite.
+   * The session scope this connection carries (a key of role and scope; null: none), kept per
+   * connection across uses. Absent on PGlite, where reads keep their transactions.
    */
-  send?(text: string): void;
+  session?: { scope: string | null };
   db: Tx;
 }
 
+const sessions = new WeakMap<pg.PoolClient, { scope: string | null }>();
+
 export interface TransactionOptions {
   /**
-   * `BEGIN READ ONLY`, and the COMMIT is sent without waiting for it: the result is already
-   * known, so the response leaves one round trip earlier. Any write in the transaction fails.
+   * Reads only: on PostgreSQL the statements run outside a transaction on a connection that
+   * keeps the role and scope (read-only) between uses, so there is no BEGIN or COMMIT round
+   * trip; on PGlite `BEGIN READ ONLY`. Any write fails.
    */
   readOnly?: boolean;
 }
@@ -146,8 +164,7 @@ class PostgresDriver implements Driver {
       return await fn({
         db,
         exec: async (text) => void (await client.query(text)),
-        // A failure surfaces on the connection (a broken one leaves the pool); nothing to report here.
-        send: (text) => void client.query(text).catch(() => undefined),
+        session: sessions.get(client) ?? (sessions.set(client, { scope: null }), sessions.get(client)!),
       });
     } catch (err) {
       broken = isConnectionError(err);
@@ -226,7 +243,13 @@ export class Database {
 
   /** Runs statements as the connection's own user, outside any role (migrations only). */
   async owner<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
-    return this.driver.withConnection(fn);
+    return this.driver.withConnection(async (conn) => {
+      if (conn.session?.scope) {
+        await conn.exec(SESSION_RESET);
+        conn.session.scope = null;
+      }
+      return fn(conn);
+    });
   }
 
   private transaction<T>(
@@ -238,14 +261,25 @@ export class Database {
     const readOnly = options.readOnly === true;
     const withConnection = options.side ? this.driver.withSideConnection!.bind(this.driver) : this.driver.withConnection.bind(this.driver);
     return withConnection(async (conn) => {
+      if (readOnly && conn.session) {
+        // A read needs no transaction: under READ COMMITTED each statement takes its own snapshot
+        // anyway. The connection keeps the role and scope (read-only) from one read to the next,
+        // so a run of reads for one organisation costs no preamble and no COMMIT.
+        const key = `${role} ${scope.orgId ?? ''} ${scope.userId ?? ''}`;
+        if (conn.session.scope !== key) {
+          conn.session.scope = null; // unknown until the statement has succeeded
+          await conn.exec(sessionScope(role, scope));
+          conn.session.scope = key;
+        }
+        return fn(conn.db);
+      }
       await conn.exec(preamble(role, scope, readOnly) + (options.settings ?? ''));
       if (role === APP_ROLE && scope.orgId && !readOnly && this.driver.withSideConnection && !options.side) {
         sideRunners.set(conn.db, (sideFn) => this.sideTransaction(scope, sideFn));
       }
       try {
         const result = await fn(conn.db);
-        if (readOnly && conn.send) conn.send('COMMIT');
-        else await conn.exec('COMMIT');
+        await conn.exec('COMMIT');
         return result;
       } catch (err) {
         await conn.exec('ROLLBACK').catch(() => undefined);

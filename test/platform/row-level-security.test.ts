@@ -114,6 +114,25 @@ describe('hot reads', () => {
     );
     expect(after.map((r) => r[0]?.n)).toEqual([2, 1, 2]);
   });
+
+  it('connections that carried a read for one organisation serve writes, other organisations, system work and migrations correctly', async () => {
+    const count = (org: string) =>
+      t.db.tenant({ orgId: org, userId: null }, (tx) => rows<{ n: number; org: string; who: string }>(tx,
+        sql`SELECT count(*)::int AS n, current_setting('app.organization_id') AS org, current_user AS who FROM audit_log`), { readOnly: true });
+    // Every pooled connection now carries organisation A's read scope.
+    expect((await Promise.all(Array.from({ length: 6 }, () => count(orgA)))).map((r) => r[0]!.n)).toEqual(Array(6).fill(2));
+    for (let round = 0; round < 6; round++) {
+      await t.db.tenant({ orgId: orgB, userId: null }, (tx) => tx.execute(sql`INSERT INTO audit_log (organization_id, entity, action) VALUES (${orgB}, 'deal', 'read-scope')`));
+      expect(await count(orgB)).toEqual([{ n: 2 + round, org: orgB, who: 'prs_app' }]);
+      expect(await count(orgA)).toEqual([{ n: 2, org: orgA, who: 'prs_app' }]);
+      const [all] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log`));
+      expect(all!.n).toBe(4 + round);
+      const [owner] = await t.db.owner(async (conn) => rows<{ who: string; ro: string }>(conn.db, sql`SELECT current_user AS who, current_setting('default_transaction_read_only') AS ro`));
+      expect(owner!.who).not.toBe('prs_app');
+      expect(owner!.ro).toBe('off');
+    }
+    await t.db.system((tx) => tx.execute(sql`SELECT 1`));
+  });
 });
 
 describe('migrations', () => {

@@ -45,7 +45,7 @@ export async function dealRoutes(app: AppInstance) {
     app.get(base, { config: { permission: view }, schema: { tags, querystring: DealListQuery, response: { 200: pageOf(DealOut) } } }, async (request) => {
       const page = pageRequest(request.query, app.config, { webClientList: webClient });
       const links = linksFor(request);
-      const result = await inTenant(request, (ctx) => deals.listDeals(ctx, request.query, { limit: page.pageSize, offset: page.offset }));
+      const result = await inTenant(request, (ctx) => deals.listDeals(ctx, request.query, { limit: page.pageSize, offset: page.offset }), READ_ONLY);
       const payments = groupByDeal(result.payments);
       const activity = groupByDeal(result.activity);
       const results = result.rows.map((d) => presentDeal(d, payments.get(d.id) ?? [], activity.get(d.id) ?? [], links));
@@ -86,7 +86,7 @@ export async function dealRoutes(app: AppInstance) {
     );
 
     app.get(`${base}:id/log-activity/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: ActivityList } } }, async (request) =>
-      (await inTenant(request, (ctx) => deals.activityOf(ctx, request.params.id, 200))).map(presentActivity),
+      (await inTenant(request, (ctx) => deals.activityOf(ctx, request.params.id, 200), READ_ONLY)).map(presentActivity),
     );
     app.post(
       `${base}:id/log-activity/`,

@@ -71,6 +71,7 @@ export async function notificationRoutes(app: AppInstance) {
         limit: page.pageSize,
         offset: page.offset,
       }),
+      { readOnly: true },
     );
     const totalPages = Math.max(1, Math.ceil(result.count / page.pageSize));
     const link = (target: number) => {
@@ -89,7 +90,7 @@ export async function notificationRoutes(app: AppInstance) {
 
   for (const url of ['/api/notifications/unread_count/', '/api/notifications/unread-count/']) {
     app.get(url, { schema: { tags, response: { 200: z.object({ unread_count: z.number().int() }) } } }, async (request) => ({
-      unread_count: await inTenant(request, (ctx) => repo.unreadCount(ctx.tx, scopeOf(ctx))),
+      unread_count: await inTenant(request, (ctx) => repo.unreadCount(ctx.tx, scopeOf(ctx)), { readOnly: true }),
     }));
   }
 
