@@ -2,7 +2,7 @@
 // currencies); "sales" and "revenue" are verified money only, dated by the payment date.
 import type { SQL } from 'drizzle-orm';
 import { rows, sql, type Tx } from '../../db/database.ts';
-import { totalsRows, type PaymentStatus, type TotalsFilter } from './totals.ts';
+import { totalsRows, totalsRowsBetween, type PaymentStatus, type TotalsFilter } from './totals.ts';
 
 export interface CurrencyAmount {
   currency: string;
@@ -20,24 +20,89 @@ export interface SalesFilter {
 
 const totalsFilter = (f: SalesFilter): TotalsFilter => ({ orgId: f.orgId, status: f.status ?? 'verified', userId: f.userId, start: f.start, end: f.end });
 
+/**
+ * A sub-select's rows as one JSON array, in the sub-select's order (an aggregate reads its
+ * input in order), so that one statement can answer what several reads did; each row keeps
+ * the column names and JSON types (text, integers) the separate reads returned.
+ */
+export const jsonRows = (select: SQL): SQL => sql`(SELECT COALESCE(json_agg(x), '[]'::json) FROM (${select}) x)`;
+
+/** Σ money per currency of totals rows (see totals.ts). */
+export const moneyByCurrencySelect = (totals: SQL): SQL =>
+  sql`SELECT currency, sum(amount)::text AS amount, sum(payments)::int AS count
+      FROM (${totals}) t GROUP BY currency HAVING sum(payments) <> 0 ORDER BY currency`;
+
 /** Σ money per currency: verified amounts for verified payments, received amounts otherwise. */
 export function moneyByCurrency(tx: Tx, f: SalesFilter): Promise<CurrencyAmount[]> {
-  return rows<CurrencyAmount>(
-    tx,
-    sql`SELECT currency, sum(amount)::text AS amount, sum(payments)::int AS count
-        FROM (${totalsRows(totalsFilter(f))}) t GROUP BY currency HAVING sum(payments) <> 0 ORDER BY currency`,
-  );
+  return rows<CurrencyAmount>(tx, moneyByCurrencySelect(totalsRows(totalsFilter(f))));
+}
+
+export type Bucket = 'day' | 'week' | 'month';
+
+/** Σ amount per bucket (day, ISO week or month) of totals rows in one currency. */
+export function seriesSelect(totals: SQL, currency: SQL | string, bucket: Bucket): SQL {
+  const unit = sql.raw(`'${bucket}'`);
+  return sql`SELECT to_char(date_trunc(${unit}, bucket), 'YYYY-MM-DD') AS bucket, COALESCE(sum(amount), 0)::text AS amount
+      FROM (${totals}) t WHERE currency = ${currency} GROUP BY 1 ORDER BY 1`;
 }
 
 /** Verified sales per bucket (day, ISO week or month) in one currency. */
-export function salesSeries(tx: Tx, f: SalesFilter & { currency: string; bucket: 'day' | 'week' | 'month' }): Promise<{ bucket: string; amount: string }[]> {
-  const unit = f.bucket === 'day' ? sql.raw(`'day'`) : f.bucket === 'week' ? sql.raw(`'week'`) : sql.raw(`'month'`);
-  return rows(
+export function salesSeries(tx: Tx, f: SalesFilter & { currency: string; bucket: Bucket }): Promise<{ bucket: string; amount: string }[]> {
+  return rows(tx, seriesSelect(totalsRows(totalsFilter(f), { dailyOnly: f.bucket !== 'month' }), f.currency, f.bucket));
+}
+
+export interface OutstandingDeal {
+  id: string;
+  deal_code: string;
+  client_name: string;
+  deal_value: string;
+  currency: string;
+  deal_date: string;
+  satisfaction: string | null;
+  status: string;
+}
+
+/** One salesperson's ten newest deals not yet fully paid (any period). */
+export const outstandingDealsSelect = (orgId: string, userId: string): SQL =>
+  sql`SELECT d.id, d.deal_code, c.client_name, d.deal_value::text AS deal_value, d.currency, to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, c.satisfaction, c.status
+      FROM deals d JOIN clients c ON c.id = d.client_id
+      WHERE d.organization_id = ${orgId} AND d.created_by = ${userId} AND d.deleted_at IS NULL AND d.verified_total < d.deal_value
+      ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`;
+
+export interface OverviewFigures {
+  currency: string;
+  today: string;
+  target: string | null;
+  counts: { total: number; verified: number; pending: number };
+  revenue: CurrencyAmount[];
+  month: CurrencyAmount[];
+  outstanding: OutstandingDeal[];
+  /** Verified sales per month since the same month last year, in the organisation's currency. */
+  chart: { bucket: string; amount: string }[];
+}
+
+/**
+ * Everything the seeds' overview shows, in one statement: the organisation's today is computed
+ * in it and the date ranges follow from it (the month, the chart's twelve months).
+ */
+export async function overviewFigures(tx: Tx, orgId: string, userId: string): Promise<OverviewFigures | undefined> {
+  const mine = { orgId, userId, status: 'verified' as const };
+  const month = sql`date_trunc('month', o.today::timestamp)`;
+  const [row] = await rows<OverviewFigures>(
     tx,
-    sql`SELECT to_char(date_trunc(${unit}, bucket), 'YYYY-MM-DD') AS bucket, COALESCE(sum(amount), 0)::text AS amount
-        FROM (${totalsRows(totalsFilter(f), { dailyOnly: f.bucket !== 'month' })}) t WHERE currency = ${f.currency}
-        GROUP BY 1 ORDER BY 1`,
+    sql`WITH o AS MATERIALIZED (SELECT currency, (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = ${orgId})
+        SELECT o.currency, to_char(o.today, 'YYYY-MM-DD') AS today,
+          (SELECT sales_target::text FROM users WHERE id = ${userId}) AS target,
+          (SELECT json_build_object('total', COALESCE(sum(deals), 0)::int, 'verified', COALESCE(sum(deals) FILTER (WHERE verification_status = 'verified'), 0)::int,
+                                    'pending', COALESCE(sum(deals) FILTER (WHERE verification_status = 'pending'), 0)::int)
+           FROM deal_totals WHERE organization_id = ${orgId} AND user_id = ${userId}) AS counts,
+          ${jsonRows(moneyByCurrencySelect(totalsRows(mine)))} AS revenue,
+          ${jsonRows(moneyByCurrencySelect(totalsRowsBetween(mine, sql`${month}::date`, sql`(${month} + interval '1 month - 1 day')::date`)))} AS month,
+          ${jsonRows(outstandingDealsSelect(orgId, userId))} AS outstanding,
+          ${jsonRows(seriesSelect(totalsRowsBetween(mine, sql`(${month} - interval '12 months')::date`, sql`o.today`), sql`o.currency`, 'month'))} AS chart
+        FROM o`,
   );
+  return row;
 }
 
 export interface Ranked {
