@@ -1,11 +1,12 @@
 // One interface over the two drivers: embedded PGlite (default) and node-postgres (DATABASE_URL).
 // Every unit of work runs in a transaction under a non-superuser role so that row-level
 // security applies even though PGlite (and often the pool user) is a superuser.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 
@@ -32,11 +33,22 @@ function literalUuid(value: string | null): string {
   return `'${value.toLowerCase()}'`;
 }
 
-function preamble(role: string, scope: TenantScope): string {
+export interface TransactionOptions {
+  /**
+   * Plan every statement of the transaction generically (`plan_cache_mode`), so that the
+   * named statements of `preparedRows` are planned once per connection instead of on every
+   * request. Only for transactions whose statements all go through `preparedRows` and whose
+   * plans do not depend on the parameter values (index lookups on the organisation's keys).
+   */
+  genericPlans?: boolean;
+}
+
+function preamble(role: string, scope: TenantScope, options: TransactionOptions = {}): string {
   return (
     `BEGIN; SET LOCAL ROLE ${role}; ` +
     `SELECT set_config('app.organization_id', ${literalUuid(scope.orgId)}, true), ` +
-    `set_config('app.user_id', ${literalUuid(scope.userId)}, true)`
+    `set_config('app.user_id', ${literalUuid(scope.userId)}, true)` +
+    (options.genericPlans ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : '')
   );
 }
 
@@ -119,8 +131,8 @@ export class Database {
   }
 
   /** Work for one organisation (or platform scope): row-level security enforced. */
-  tenant<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.transaction(APP_ROLE, scope, fn);
+  tenant<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.transaction(APP_ROLE, scope, fn, options);
   }
 
   /**
@@ -136,9 +148,9 @@ export class Database {
     return this.driver.withConnection(fn);
   }
 
-  private transaction<T>(role: string, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  private transaction<T>(role: string, scope: TenantScope, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     return this.driver.withConnection(async (conn) => {
-      await conn.exec(preamble(role, scope));
+      await conn.exec(preamble(role, scope, options));
       try {
         const result = await fn(conn.db);
         await conn.exec('COMMIT');
@@ -184,6 +196,20 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 /** Runs raw SQL and returns its rows, the same on both drivers. */
 export async function rows<T>(tx: Tx, query: SQL): Promise<T[]> {
   const result = (await tx.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * `rows` through a named prepared statement (node-postgres parses it once per connection; the
+ * name is derived from the text). With `genericPlans` its plan is kept as well; PGlite runs
+ * it unnamed.
+ */
+export async function preparedRows<T>(tx: Tx, query: SQL): Promise<T[]> {
+  const q = dialect.sqlToQuery(query);
+  const name = `prs_${createHash('sha1').update(q.sql).digest('base64url').slice(0, 24)}`;
+  const result = (await tx._.session.prepareQuery(q, undefined, name, false).execute()) as { rows: T[] };
   return result.rows;
 }
 

@@ -1,8 +1,8 @@
 // Aggregates for the dashboards. Money is always summed per currency (never across
 // currencies); "sales" and "revenue" are verified money only, dated by the payment date.
 import type { SQL } from 'drizzle-orm';
-import { rows, sql, type Tx } from '../../db/database.ts';
-import { totalsRows, totalsRowsBetween, type PaymentStatus, type TotalsFilter } from './totals.ts';
+import { preparedRows, rows, sql, type Tx } from '../../db/database.ts';
+import { totalsRows, type PaymentStatus, type TotalsFilter } from './totals.ts';
 
 export interface CurrencyAmount {
   currency: string;
@@ -70,39 +70,33 @@ export const outstandingDealsSelect = (orgId: string, userId: string): SQL =>
       ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`;
 
 export interface OverviewFigures {
-  currency: string;
-  today: string;
   target: string | null;
   counts: { total: number; verified: number; pending: number };
   revenue: CurrencyAmount[];
   month: CurrencyAmount[];
   outstanding: OutstandingDeal[];
-  /** Verified sales per month since the same month last year, in the organisation's currency. */
   chart: { bucket: string; amount: string }[];
 }
 
 /**
- * Everything the seeds' overview shows, in one statement: the organisation's today is computed
- * in it and the date ranges follow from it (the month, the chart's twelve months).
+ * Everything the seeds' overview shows besides the organisation's facts, in one statement:
+ * all-time and this month's verified money, deal counts, target, outstanding deals and the
+ * monthly chart from `chartStart` to today in the organisation's currency.
  */
-export async function overviewFigures(tx: Tx, orgId: string, userId: string): Promise<OverviewFigures | undefined> {
-  const mine = { orgId, userId, status: 'verified' as const };
-  const month = sql`date_trunc('month', o.today::timestamp)`;
-  const [row] = await rows<OverviewFigures>(
+export async function overviewFigures(tx: Tx, f: { orgId: string; userId: string; currency: string; today: string; month: { start: string; end: string }; chartStart: string }): Promise<OverviewFigures> {
+  const mine = { orgId: f.orgId, userId: f.userId, status: 'verified' as const };
+  const [row] = await preparedRows<OverviewFigures>(
     tx,
-    sql`WITH o AS MATERIALIZED (SELECT currency, (now() AT TIME ZONE time_zone)::date AS today FROM organizations WHERE id = ${orgId})
-        SELECT o.currency, to_char(o.today, 'YYYY-MM-DD') AS today,
-          (SELECT sales_target::text FROM users WHERE id = ${userId}) AS target,
+    sql`SELECT (SELECT sales_target::text FROM users WHERE id = ${f.userId}) AS target,
           (SELECT json_build_object('total', COALESCE(sum(deals), 0)::int, 'verified', COALESCE(sum(deals) FILTER (WHERE verification_status = 'verified'), 0)::int,
                                     'pending', COALESCE(sum(deals) FILTER (WHERE verification_status = 'pending'), 0)::int)
-           FROM deal_totals WHERE organization_id = ${orgId} AND user_id = ${userId}) AS counts,
+           FROM deal_totals WHERE organization_id = ${f.orgId} AND user_id = ${f.userId}) AS counts,
           ${jsonRows(moneyByCurrencySelect(totalsRows(mine)))} AS revenue,
-          ${jsonRows(moneyByCurrencySelect(totalsRowsBetween(mine, sql`${month}::date`, sql`(${month} + interval '1 month - 1 day')::date`)))} AS month,
-          ${jsonRows(outstandingDealsSelect(orgId, userId))} AS outstanding,
-          ${jsonRows(seriesSelect(totalsRowsBetween(mine, sql`(${month} - interval '12 months')::date`, sql`o.today`), sql`o.currency`, 'month'))} AS chart
-        FROM o`,
+          ${jsonRows(moneyByCurrencySelect(totalsRows({ ...mine, start: f.month.start, end: f.month.end })))} AS month,
+          ${jsonRows(outstandingDealsSelect(f.orgId, f.userId))} AS outstanding,
+          ${jsonRows(seriesSelect(totalsRows({ ...mine, start: f.chartStart, end: f.today }), f.currency, 'month'))} AS chart`,
   );
-  return row;
+  return row!;
 }
 
 export interface Ranked {

@@ -1,6 +1,6 @@
 // Sales dashboard figures for the signed-in user and their organisation. Headline amounts are in
 // the organisation's currency; money in other currencies is listed per currency beside them.
-import { rows, sql, type Tx } from '../../db/database.ts';
+import { preparedRows, rows, sql, type Tx } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
@@ -20,7 +20,7 @@ export interface OrgFacts {
 
 export async function orgFacts(ctx: Ctx): Promise<OrgFacts> {
   if (!ctx.orgId) throw notFound('No organisation selected.');
-  const [org] = await rows<{ currency: string; sales_goal: string; today: string }>(
+  const [org] = await preparedRows<{ currency: string; sales_goal: string; today: string }>(
     ctx.tx,
     sql`SELECT o.currency, o.sales_goal::text AS sales_goal, ${organizationTodaySql} AS today FROM organizations o WHERE o.id = ${ctx.orgId}`,
   );
@@ -206,23 +206,24 @@ export async function clientStatusList(ctx: Ctx, opts: { status?: string | undef
   return { total_clients: clients.length, clients, pagination: { limit: opts.limit, has_more: clients.length === opts.limit } };
 }
 
-/** The seeds' `GET /api/dashboard/overview/` for the signed-in user: one statement. */
+/** The seeds' `GET /api/dashboard/overview/` for the signed-in user: the facts, then one statement. */
 export async function overview(ctx: Ctx) {
-  if (!ctx.orgId) throw notFound('No organisation selected.');
-  const f = await repo.overviewFigures(ctx.tx, ctx.orgId, ctx.actor.userId);
-  if (!f) throw notFound('No organisation selected.');
-  const revenue = headline(f.revenue, f.currency);
+  const facts = await orgFacts(ctx);
+  const f = await repo.overviewFigures(ctx.tx, {
+    orgId: facts.orgId, userId: ctx.actor.userId, currency: facts.currency, today: facts.today, month: periodOf('monthly', facts.today), chartStart: chartStart('monthly', facts.today),
+  });
+  const revenue = headline(f.revenue, facts.currency);
   return {
     total_deals: f.counts.total,
     verified_deals: f.counts.verified,
     pending_deals: f.counts.pending,
     total_revenue: revenue.amount,
-    currency: f.currency,
+    currency: facts.currency,
     revenue_by_currency: revenue.by_currency,
     monthly_target: toCents(f.target ?? 0),
-    monthly_achieved: headline(f.month, f.currency).amount,
+    monthly_achieved: headline(f.month, facts.currency).amount,
     recent_deals: f.outstanding.map(presentOutstanding),
-    performance_chart: chartPoints('monthly', f.today, f.chart),
+    performance_chart: chartPoints('monthly', facts.today, f.chart),
   };
 }
 

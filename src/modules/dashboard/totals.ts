@@ -72,24 +72,3 @@ export function totalsRows(f: TotalsFilter, opts: { dailyOnly?: boolean } = {}):
   if (!parts.length) return sql`SELECT NULL::date AS bucket, NULL::uuid AS user_id, NULL::char(3) AS currency, 0::numeric AS amount, 0 AS payments WHERE false`;
   return sql.join(parts, sql` UNION ALL `);
 }
-
-/**
- * `totalsRows` for a range whose bounds are SQL date expressions (computed from the
- * organisation's today inside the same statement, so a dashboard needs no round trip to learn
- * its dates first). The split is splitRange's: whole months from `sales_monthly`, the loose
- * days before the first and after the last whole month from `sales_daily`, every part an index
- * range scan (empty when its bounds cross).
- */
-export function totalsRowsBetween(f: Omit<TotalsFilter, 'start' | 'end'>, start: SQL, end: SQL, opts: { dailyOnly?: boolean } = {}): SQL {
-  const user = f.userId ? sql` AND user_id = ${f.userId}` : sql``;
-  const daily = (from: SQL, to: SQL) => sql`SELECT day AS bucket, user_id, currency, amount, payments FROM sales_daily
-    WHERE organization_id = ${f.orgId} AND status = ${f.status}${user} AND day BETWEEN ${from} AND ${to}`;
-  if (opts.dailyOnly) return daily(start, end);
-  const month = (d: SQL) => sql`date_trunc('month', (${d})::timestamp)`;
-  const first = sql`(CASE WHEN extract(day FROM ${start}) = 1 THEN (${start})::date ELSE (${month(start)} + interval '1 month')::date END)`;
-  const last = sql`(CASE WHEN extract(day FROM (${end}) + 1) = 1 THEN ${month(end)}::date ELSE (${month(end)} - interval '1 month')::date END)`;
-  return sql`SELECT month AS bucket, user_id, currency, amount, payments FROM sales_monthly
-               WHERE organization_id = ${f.orgId} AND status = ${f.status}${user} AND month BETWEEN ${first} AND ${last}
-             UNION ALL ${daily(start, sql`least(${end}, ${first} - 1)`)}
-             UNION ALL ${daily(sql`greatest(${start}, (${last} + interval '1 month')::date, ${first})`, end)}`;
-}
