@@ -99,6 +99,41 @@ export async function overviewFigures(tx: Tx, f: { orgId: string; userId: string
   return row!;
 }
 
+/** Σ of a counter column of the maintained totals for one status (statuses are constants here). */
+export const countOf = (column: 'payments' | 'invoices', status: string) => sql.raw(`COALESCE(sum(${column}) FILTER (WHERE status = '${status}'), 0)::int`);
+
+export interface VerifierFigures {
+  counts: { total: number; verified: number; rejected: number; pending: number; refunded: number };
+  revenue: CurrencyAmount[];
+  refunded: CurrencyAmount[];
+  trend: { label: string; total_amount: string; count: number }[];
+}
+
+/**
+ * The verifier dashboard's figures in one statement: payments per status, all-time verified
+ * and refunded money per currency, and verified money per bucket from `start` on in the
+ * organisation's currency.
+ */
+export async function verifierFigures(tx: Tx, f: { orgId: string; currency: string; start: string; bucket: Bucket }): Promise<VerifierFigures> {
+  const n = (status: string) => sql.raw(`COALESCE(sum(payments) FILTER (WHERE status = '${status}'), 0)::int`);
+  // The organisation's all-time totals are read once, summed per status and currency.
+  const all = (status: PaymentStatus) => sql`SELECT currency, amount, payments FROM pt WHERE status = ${status}`;
+  const [row] = await preparedRows<VerifierFigures>(
+    tx,
+    sql`WITH pt AS MATERIALIZED (
+          SELECT status, currency, sum(amount) AS amount, sum(payments) AS payments FROM payment_totals WHERE organization_id = ${f.orgId} GROUP BY status, currency)
+        SELECT (SELECT json_build_object('total', COALESCE(sum(payments), 0)::int, 'verified', ${n('verified')}, 'rejected', ${n('rejected')},
+                                         'pending', ${n('pending')}, 'refunded', ${n('refunded')}) FROM pt) AS counts,
+          ${jsonRows(moneyByCurrencySelect(all('verified')))} AS revenue,
+          ${jsonRows(moneyByCurrencySelect(all('refunded')))} AS refunded,
+          ${jsonRows(sql`SELECT to_char(date_trunc(${sql.raw(`'${f.bucket}'`)}, bucket), 'YYYY-MM-DD') AS label,
+                                COALESCE(sum(amount), 0)::text AS total_amount, COALESCE(sum(payments), 0)::int AS count
+                         FROM (${totalsRows({ orgId: f.orgId, status: 'verified', start: f.start }, { dailyOnly: f.bucket !== 'month' })}) t
+                         WHERE currency = ${f.currency} GROUP BY 1 HAVING sum(payments) <> 0 ORDER BY 1`)} AS trend`,
+  );
+  return row!;
+}
+
 export interface Ranked {
   id: string;
   name: string;
