@@ -213,4 +213,12 @@ export async function preparedRows<T>(tx: Tx, query: SQL): Promise<T[]> {
   return result.rows;
 }
 
+/**
+ * A sub-select's rows as one JSON array, in the sub-select's order (an aggregate reads its
+ * input in order), so that one statement can answer what several reads did; each row keeps
+ * its column names and JSON types (text, integers). Numbers that must stay exact are cast to
+ * text in the sub-select.
+ */
+export const jsonRows = (select: SQL): SQL => sql`(SELECT COALESCE(json_agg(x), '[]'::json) FROM (${select}) x)`;
+
 export { sql };

@@ -1,7 +1,7 @@
 // Aggregates for the dashboards. Money is always summed per currency (never across
 // currencies); "sales" and "revenue" are verified money only, dated by the payment date.
 import type { SQL } from 'drizzle-orm';
-import { preparedRows, rows, sql, type Tx } from '../../db/database.ts';
+import { jsonRows, preparedRows, rows, sql, type Tx } from '../../db/database.ts';
 import { totalsRows, type PaymentStatus, type TotalsFilter } from './totals.ts';
 
 export interface CurrencyAmount {
@@ -19,13 +19,6 @@ export interface SalesFilter {
 }
 
 const totalsFilter = (f: SalesFilter): TotalsFilter => ({ orgId: f.orgId, status: f.status ?? 'verified', userId: f.userId, start: f.start, end: f.end });
-
-/**
- * A sub-select's rows as one JSON array, in the sub-select's order (an aggregate reads its
- * input in order), so that one statement can answer what several reads did; each row keeps
- * the column names and JSON types (text, integers) the separate reads returned.
- */
-export const jsonRows = (select: SQL): SQL => sql`(SELECT COALESCE(json_agg(x), '[]'::json) FROM (${select}) x)`;
 
 /** Σ money per currency of totals rows (see totals.ts). */
 export const moneyByCurrencySelect = (totals: SQL): SQL =>
