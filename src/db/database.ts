@@ -200,6 +200,7 @@ export async function rows<T>(tx: Tx, query: SQL): Promise<T[]> {
 }
 
 const dialect = new PgDialect();
+const statementNames = new Map<string, string>();
 
 /**
  * `rows` through a named prepared statement (node-postgres parses it once per connection; the
@@ -208,7 +209,13 @@ const dialect = new PgDialect();
  */
 export async function preparedRows<T>(tx: Tx, query: SQL): Promise<T[]> {
   const q = dialect.sqlToQuery(query);
-  const name = `prs_${createHash('sha1').update(q.sql).digest('base64url').slice(0, 24)}`;
+  let name = statementNames.get(q.sql);
+  if (!name) {
+    name = `prs_${createHash('sha1').update(q.sql).digest('base64url').slice(0, 24)}`;
+    // The texts come from a handful of code paths; the bound only guards against a leak.
+    if (statementNames.size >= 1000) statementNames.clear();
+    statementNames.set(q.sql, name);
+  }
   const result = (await tx._.session.prepareQuery(q, undefined, name, false).execute()) as { rows: T[] };
   return result.rows;
 }

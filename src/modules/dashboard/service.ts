@@ -111,14 +111,22 @@ function chartPoints(kind: ChartKind, today: string, series: { bucket: string; a
   const start = chartStart(kind, today);
   const byBucket = new Map(series.map((s) => [s.bucket, s.amount]));
   const points: { date: string; sales: number; amount: string }[] = [];
-  let cursor = kind === 'monthly' ? periodOf('monthly', addDays(start, 40)).start : start;
-  while (cursor <= today) {
-    const amount = toCents(byBucket.get(cursor) ?? 0);
-    const label = kind === 'daily' ? cursor : kind === 'weekly' ? `W${isoWeek(cursor)}` : MONTHS[Number(cursor.slice(5, 7)) - 1]!;
+  const point = (bucket: string, label: string) => {
+    const amount = toCents(byBucket.get(bucket) ?? 0);
     // The chart draws numbers; cents are exact in a double at these magnitudes.
     points.push({ date: label, sales: Number(amount), amount });
-    cursor = kind === 'daily' ? addDays(cursor, 1) : kind === 'weekly' ? addDays(cursor, 7) : periodOf('monthly', addDays(periodOf('monthly', cursor).end, 1)).start;
+  };
+  if (kind === 'monthly') {
+    // The months after the start month up to today's, counted on the calendar (no Date objects).
+    for (let y = Number(start.slice(0, 4)), m = Number(start.slice(5, 7)) + 1; ; m++) {
+      if (m > 12) [y, m] = [y + 1, 1];
+      const month = `${y}-${String(m).padStart(2, '0')}-01`;
+      if (month > today) break;
+      point(month, MONTHS[m - 1]!);
+    }
+    return points;
   }
+  for (let cursor = start; cursor <= today; cursor = addDays(cursor, kind === 'daily' ? 1 : 7)) point(cursor, kind === 'daily' ? cursor : `W${isoWeek(cursor)}`);
   return points;
 }
 
