@@ -33,12 +33,13 @@ function literalUuid(value: string | null): string {
   return `'${value.toLowerCase()}'`;
 }
 
-function preamble(role: string, scope: TenantScope, readOnly: boolean): string {
+function preamble(role: string, scope: TenantScope, options: TransactionOptions = {}): string {
   // READ WRITE explicitly: a connection may carry a read-only session scope (sessionScope).
   return (
-    `BEGIN ${readOnly ? 'READ ONLY' : 'READ WRITE'}; SET LOCAL ROLE ${role}; ` +
+    `BEGIN ${options.readOnly ? 'READ ONLY' : 'READ WRITE'}; SET LOCAL ROLE ${role}; ` +
     `SELECT set_config('app.organization_id', ${literalUuid(scope.orgId)}, true), ` +
-    `set_config('app.user_id', ${literalUuid(scope.userId)}, true)`
+    `set_config('app.user_id', ${literalUuid(scope.userId)}, true)` +
+    (options.genericPlans ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : '')
   );
 }
 
@@ -46,15 +47,16 @@ function preamble(role: string, scope: TenantScope, readOnly: boolean): string {
  * The role and organisation a PostgreSQL connection keeps between transactions, for reads run
  * outside a transaction (see Database.transaction). Set in one round trip when it differs.
  */
-function sessionScope(role: string, scope: TenantScope): string {
+function sessionScope(role: string, scope: TenantScope, options: TransactionOptions): string {
   return (
     `SET ROLE ${role}; SET default_transaction_read_only = on; ` +
     `SELECT set_config('app.organization_id', ${literalUuid(scope.orgId)}, false), ` +
-    `set_config('app.user_id', ${literalUuid(scope.userId)}, false)`
+    `set_config('app.user_id', ${literalUuid(scope.userId)}, false), ` +
+    `set_config('plan_cache_mode', '${options.genericPlans ? 'force_generic_plan' : 'auto'}', false)`
   );
 }
 
-const SESSION_RESET = 'RESET ROLE; RESET default_transaction_read_only; RESET app.organization_id; RESET app.user_id';
+const SESSION_RESET = 'RESET ROLE; RESET default_transaction_read_only; RESET plan_cache_mode; RESET app.organization_id; RESET app.user_id';
 
 interface Driver {
   readonly kind: 'pglite' | 'postgres';
@@ -104,6 +106,13 @@ export interface TransactionOptions {
    * trip; on PGlite `BEGIN READ ONLY`. Any write fails.
    */
   readOnly?: boolean;
+  /**
+   * Plan every statement generically (`plan_cache_mode`): every statement is prepared by the
+   * driver, and PostgreSQL would otherwise keep replanning some of them on each request. Only
+   * where the plans do not depend on the parameter values (index lookups on the organisation's
+   * keys).
+   */
+  genericPlans?: boolean;
 }
 
 /** A tiny FIFO mutex: PGlite has one connection, so transactions must not interleave. */
@@ -265,15 +274,15 @@ export class Database {
         // A read needs no transaction: under READ COMMITTED each statement takes its own snapshot
         // anyway. The connection keeps the role and scope (read-only) from one read to the next,
         // so a run of reads for one organisation costs no preamble and no COMMIT.
-        const key = `${role} ${scope.orgId ?? ''} ${scope.userId ?? ''}`;
+        const key = `${role} ${scope.orgId ?? ''} ${scope.userId ?? ''} ${options.genericPlans ? 'generic' : 'auto'}`;
         if (conn.session.scope !== key) {
           conn.session.scope = null; // unknown until the statement has succeeded
-          await conn.exec(sessionScope(role, scope));
+          await conn.exec(sessionScope(role, scope, options));
           conn.session.scope = key;
         }
         return fn(conn.db);
       }
-      await conn.exec(preamble(role, scope, readOnly) + (options.settings ?? ''));
+      await conn.exec(preamble(role, scope, options) + (options.settings ?? ''));
       if (role === APP_ROLE && scope.orgId && !readOnly && this.driver.withSideConnection && !options.side) {
         sideRunners.set(conn.db, (sideFn) => this.sideTransaction(scope, sideFn));
       }
@@ -334,5 +343,12 @@ export async function rows<T>(tx: Tx, query: SQL): Promise<T[]> {
   return result.rows;
 }
 
+/**
+ * A sub-select's rows as one JSON array, in the sub-select's order (an aggregate reads its
+ * input in order), so that one statement can answer what several reads did; each row keeps
+ * its column names and JSON types (text, integers). Numbers that must stay exact are cast to
+ * text in the sub-select.
+ */
+export const jsonRows = (select: SQL): SQL => sql`(SELECT COALESCE(json_agg(x), '[]'::json) FROM (${select}) x)`;
 
 export { sql };

@@ -1,7 +1,7 @@
 // The explicit context every use case receives: whose organisation, who acts, the transaction,
 // and the request facts the audit log records.
 import type { FastifyRequest } from 'fastify';
-import type { Tx } from '../db/database.ts';
+import type { TransactionOptions, Tx } from '../db/database.ts';
 import { withAfterCommit, type AfterCommit } from './after-commit.ts';
 import { requireActor, type Actor } from './auth.ts';
 
@@ -32,13 +32,14 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
 export function inTenant<T>(
   request: FastifyRequest,
   fn: (ctx: ServiceContext & { actor: Actor }) => Promise<T>,
-  options: { orgId?: string | null; readOnly?: boolean } = {},
+  options: { orgId?: string | null } & TransactionOptions = {},
 ): Promise<T> {
   const actor = requireActor(request);
   const orgId = options.orgId !== undefined && actor.isSuperuser ? options.orgId : actor.orgId;
   return withAfterCommit(request.server, request.log, (afterCommit) =>
     request.server.db.tenant({ orgId, userId: actor.userId }, (tx) => fn({ orgId, actor, tx, meta: requestMeta(request), afterCommit }), {
       readOnly: options.readOnly,
+      genericPlans: options.genericPlans,
     }),
   );
 }

@@ -1,6 +1,7 @@
 // SQL for commission: organisation facts, rates and plans, accruals and stored statements.
 // Every query names the organisation explicitly (row-level security enforces it as well).
-import { rows, sql, type Tx } from '../../db/database.ts';
+import type { SQL } from 'drizzle-orm';
+import { jsonRows, rows, sql, type Tx } from '../../db/database.ts';
 import { DEFAULT_RATE } from './formula.ts';
 import type { Period, PeriodKind } from './periods.ts';
 
@@ -68,13 +69,12 @@ export function membersAmong(tx: Tx, orgId: string, ids: string[]): Promise<User
 }
 
 /** The organisation's salespeople: active members whose role is a sales role. */
+const salespeopleSelect = (orgId: string): SQL =>
+  sql`SELECT m.user_id AS id FROM memberships m JOIN roles r ON r.id = m.role_id JOIN users u ON u.id = m.user_id
+      WHERE m.organization_id = ${orgId} AND m.is_active AND u.is_active AND r.name ILIKE '%sales%'`;
+
 export async function salespeople(tx: Tx, orgId: string): Promise<string[]> {
-  const found = await rows<{ id: string }>(
-    tx,
-    sql`SELECT m.user_id AS id FROM memberships m JOIN roles r ON r.id = m.role_id JOIN users u ON u.id = m.user_id
-        WHERE m.organization_id = ${orgId} AND m.is_active AND u.is_active AND r.name ILIKE '%sales%'`,
-  );
-  return found.map((r) => r.id);
+  return (await rows<{ id: string }>(tx, salespeopleSelect(orgId))).map((r) => r.id);
 }
 
 export interface AccrualAggregate {
@@ -90,17 +90,18 @@ export interface AccrualAggregate {
  * reversed and those recorded in a former organisation currency do not count).
  */
 export function accrualAggregates(tx: Tx, orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): Promise<AccrualAggregate[]> {
+  return rows<AccrualAggregate>(tx, accrualAggregatesSelect(orgId, orgCurrency, period, userIds));
+}
+
+function accrualAggregatesSelect(orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): SQL {
   const users = userIds ? sql`AND a.user_id = ANY(${sql.param(userIds)}::uuid[])` : sql``;
-  return rows<AccrualAggregate>(
-    tx,
-    sql`SELECT a.user_id, COALESCE(sum(a.base), 0)::text AS sales_base, COALESCE(sum(a.base * a.rate), 0)::text AS weighted_base,
-               count(*) FILTER (WHERE a.status <> 'needs_rate')::int AS accrual_count,
-               count(*) FILTER (WHERE a.status = 'needs_rate')::int AS needs_rate_count
-        FROM commission_accruals a
-        WHERE a.organization_id = ${orgId} AND a.period_date BETWEEN ${period.start}::date AND ${period.end}::date
-          AND a.status <> 'reversed' AND a.org_currency = ${orgCurrency} ${users}
-        GROUP BY a.user_id`,
-  );
+  return sql`SELECT a.user_id, COALESCE(sum(a.base), 0)::text AS sales_base, COALESCE(sum(a.base * a.rate), 0)::text AS weighted_base,
+             count(*) FILTER (WHERE a.status <> 'needs_rate')::int AS accrual_count,
+             count(*) FILTER (WHERE a.status = 'needs_rate')::int AS needs_rate_count
+      FROM commission_accruals a
+      WHERE a.organization_id = ${orgId} AND a.period_date BETWEEN ${period.start}::date AND ${period.end}::date
+        AND a.status <> 'reversed' AND a.org_currency = ${orgCurrency} ${users}
+      GROUP BY a.user_id`;
 }
 
 export interface StoredStatement {
@@ -134,9 +135,47 @@ export const STATEMENT_SELECT = sql`
          s.final_amount::text AS final_amount, s.accrual_count, s.needs_rate_count, s.status, s.computed_at, s.approved_at, s.paid_at, s.version
   FROM commission_statements s`;
 
-export function storedStatements(tx: Tx, orgId: string, kind: PeriodKind, start: string, userIds: string[] | null): Promise<StoredStatement[]> {
+function storedSelect(orgId: string, kind: PeriodKind, start: string, userIds: string[] | null): SQL {
   const users = userIds ? sql`AND s.user_id = ANY(${sql.param(userIds)}::uuid[])` : sql``;
-  return rows<StoredStatement>(tx, sql`${STATEMENT_SELECT} WHERE s.organization_id = ${orgId} AND s.period_kind = ${kind} AND s.start_date = ${start}::date ${users}`);
+  return sql`${STATEMENT_SELECT} WHERE s.organization_id = ${orgId} AND s.period_kind = ${kind} AND s.start_date = ${start}::date ${users}`;
+}
+
+export function storedStatements(tx: Tx, orgId: string, kind: PeriodKind, start: string, userIds: string[] | null): Promise<StoredStatement[]> {
+  return rows<StoredStatement>(tx, storedSelect(orgId, kind, start, userIds));
+}
+
+export interface StatementInputs {
+  aggregates: AccrualAggregate[];
+  stored: StoredStatement[];
+  /** The members concerned, by name. */
+  users: UserLite[];
+  /** Plan rates in force at the period's end (missing = default). */
+  plans: Map<string, { rate: string; effective_from: string | null }>;
+}
+
+/**
+ * What a period's statements are computed from, in one statement: the accrual sums, the stored
+ * statements, the members concerned (`userIds`, or null = every salesperson plus anyone with
+ * accruals or a statement in the period) and their plan rates.
+ */
+export async function statementInputs(tx: Tx, orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): Promise<StatementInputs> {
+  const stored = period.kind === 'custom' ? sql`${STATEMENT_SELECT} WHERE false` : storedSelect(orgId, period.kind, period.start, userIds);
+  const candidates = userIds ? sql`SELECT unnest(${sql.param(userIds)}::uuid[])` : sql`${salespeopleSelect(orgId)} UNION SELECT user_id FROM agg UNION SELECT user_id FROM st`;
+  const [row] = await rows<Omit<StatementInputs, 'plans'> & { plans: { user_id: string; rate: string; effective_from: string }[] }>(
+    tx,
+    sql`WITH agg AS MATERIALIZED (${accrualAggregatesSelect(orgId, orgCurrency, period, userIds)}),
+          st AS MATERIALIZED (${stored}),
+          mem AS MATERIALIZED (SELECT u.id, ${USER_NAME} AS full_name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+                               WHERE m.organization_id = ${orgId} AND u.id IN (${candidates}))
+        SELECT ${jsonRows(sql`SELECT * FROM agg`)} AS aggregates, ${jsonRows(sql`SELECT * FROM st`)} AS stored,
+          ${jsonRows(sql`SELECT * FROM mem ORDER BY lower(full_name), id`)} AS users,
+          ${jsonRows(sql`SELECT DISTINCT ON (user_id) user_id, rate::text AS rate, to_char(effective_from, 'YYYY-MM-DD') AS effective_from
+                         FROM commission_plans WHERE organization_id = ${orgId} AND user_id IN (SELECT id FROM mem) AND effective_from <= ${period.end}::date
+                         ORDER BY user_id, effective_from DESC`)} AS plans`,
+  );
+  const plans = new Map(row!.plans.map((r) => [r.user_id, { rate: r.rate, effective_from: r.effective_from as string | null }]));
+  for (const u of row!.users) if (!plans.has(u.id)) plans.set(u.id, { rate: DEFAULT_RATE, effective_from: null });
+  return { ...row!, plans };
 }
 
 export async function findStatement(tx: Tx, orgId: string, id: string, forUpdate = false): Promise<StoredStatement | undefined> {

@@ -34,7 +34,8 @@ export async function commissionRoutes(app: AppInstance) {
   // The seeds' analytics API names the same figures /api/analytics/commission/.
   for (const url of ['/api/commission/summary/', '/api/analytics/commission/']) {
     app.get(url, { config: { permission: VIEW }, schema: { tags, querystring: PeriodQuery, response: { 200: SummaryOut } } }, async (request) =>
-      inTenant(request, (ctx) => commission.summary(ctx, request.query)),
+      // Every statement of the summary is prepared: planned once per connection, not per request.
+      inTenant(request, (ctx) => commission.summary(ctx, request.query), { genericPlans: true, readOnly: true }),
     );
   }
 

@@ -53,7 +53,8 @@ const seesAll = (actor: Actor) => hasPermission(actor, VIEW_ALL);
 
 /** Seed 000's summary: the caller's statement, or the organisation's for those who see all. */
 export async function summary(ctx: Ctx, q: PeriodParams & { user_id?: string | undefined }) {
-  const period = resolvePeriod(q, await todayOf(ctx), 'monthly');
+  const org = await repo.orgFacts(ctx.tx, orgOf(ctx));
+  const period = resolvePeriod(q, org.today, 'monthly');
   let scope: 'own' | 'organization' | 'user' = 'own';
   let ids: string[] | null = [ctx.actor.userId];
   if (q.user_id && q.user_id !== ctx.actor.userId) {
@@ -65,8 +66,7 @@ export async function summary(ctx: Ctx, q: PeriodParams & { user_id?: string | u
     scope = 'organization';
     ids = null;
   }
-  const views = await computeStatements(ctx, period, ids);
-  const org = await repo.orgFacts(ctx.tx, orgOf(ctx));
+  const views = await computeStatements(ctx, period, ids, org);
   return {
     period: period.kind,
     start_date: period.start,

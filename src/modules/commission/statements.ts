@@ -58,16 +58,12 @@ const plus = (a: string, b: string) => money(a).plus(b).toFixed(2);
 /**
  * The statements of a period, live: stored adjustments applied to the current accruals, or the
  * stored figures of approved and paid statements. `userIds` null = every salesperson plus anyone
- * with accruals or a statement in the period.
+ * with accruals or a statement in the period. `known` spares reading the organisation's facts again.
  */
-export async function computeStatements(ctx: ServiceContext, period: Period, userIds: string[] | null): Promise<StatementView[]> {
+export async function computeStatements(ctx: ServiceContext, period: Period, userIds: string[] | null, known?: repo.OrgFacts): Promise<StatementView[]> {
   const orgId = orgOf(ctx);
-  const org = await repo.orgFacts(ctx.tx, orgId);
-  const aggregates = await repo.accrualAggregates(ctx.tx, orgId, org.currency, period, userIds);
-  const stored = period.kind === 'custom' ? [] : await repo.storedStatements(ctx.tx, orgId, period.kind, period.start, userIds);
-  const ids = userIds ?? uniq([...(await repo.salespeople(ctx.tx, orgId)), ...aggregates.map((a) => a.user_id), ...stored.map((s) => s.user_id)]);
-  const users = await repo.membersAmong(ctx.tx, orgId, ids);
-  const plans = await repo.planRates(ctx.tx, orgId, users.map((u) => u.id), period.end);
+  const org = known ?? (await repo.orgFacts(ctx.tx, orgId));
+  const { aggregates, stored, users, plans } = await repo.statementInputs(ctx.tx, orgId, org.currency, period, userIds);
   const aggOf = new Map(aggregates.map((a) => [a.user_id, a]));
   const storedOf = new Map(stored.map((s) => [s.user_id, s]));
   return users.map((user) => {

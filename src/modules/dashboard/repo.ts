@@ -1,7 +1,7 @@
 // Aggregates for the dashboards. Money is always summed per currency (never across
 // currencies); "sales" and "revenue" are verified money only, dated by the payment date.
 import type { SQL } from 'drizzle-orm';
-import { rows, sql, type Tx } from '../../db/database.ts';
+import { jsonRows, rows, sql, type Tx } from '../../db/database.ts';
 import { totalsRows, type PaymentStatus, type TotalsFilter } from './totals.ts';
 
 export interface CurrencyAmount {
@@ -20,24 +20,111 @@ export interface SalesFilter {
 
 const totalsFilter = (f: SalesFilter): TotalsFilter => ({ orgId: f.orgId, status: f.status ?? 'verified', userId: f.userId, start: f.start, end: f.end });
 
+/** Σ money per currency of totals rows (see totals.ts). */
+export const moneyByCurrencySelect = (totals: SQL): SQL =>
+  sql`SELECT currency, sum(amount)::text AS amount, sum(payments)::int AS count
+      FROM (${totals}) t GROUP BY currency HAVING sum(payments) <> 0 ORDER BY currency`;
+
 /** Σ money per currency: verified amounts for verified payments, received amounts otherwise. */
 export function moneyByCurrency(tx: Tx, f: SalesFilter): Promise<CurrencyAmount[]> {
-  return rows<CurrencyAmount>(
-    tx,
-    sql`SELECT currency, sum(amount)::text AS amount, sum(payments)::int AS count
-        FROM (${totalsRows(totalsFilter(f))}) t GROUP BY currency HAVING sum(payments) <> 0 ORDER BY currency`,
-  );
+  return rows<CurrencyAmount>(tx, moneyByCurrencySelect(totalsRows(totalsFilter(f))));
+}
+
+export type Bucket = 'day' | 'week' | 'month';
+
+/** Σ amount per bucket (day, ISO week or month) of totals rows in one currency. */
+export function seriesSelect(totals: SQL, currency: SQL | string, bucket: Bucket): SQL {
+  const unit = sql.raw(`'${bucket}'`);
+  return sql`SELECT to_char(date_trunc(${unit}, bucket), 'YYYY-MM-DD') AS bucket, COALESCE(sum(amount), 0)::text AS amount
+      FROM (${totals}) t WHERE currency = ${currency} GROUP BY 1 ORDER BY 1`;
 }
 
 /** Verified sales per bucket (day, ISO week or month) in one currency. */
-export function salesSeries(tx: Tx, f: SalesFilter & { currency: string; bucket: 'day' | 'week' | 'month' }): Promise<{ bucket: string; amount: string }[]> {
-  const unit = f.bucket === 'day' ? sql.raw(`'day'`) : f.bucket === 'week' ? sql.raw(`'week'`) : sql.raw(`'month'`);
-  return rows(
+export function salesSeries(tx: Tx, f: SalesFilter & { currency: string; bucket: Bucket }): Promise<{ bucket: string; amount: string }[]> {
+  return rows(tx, seriesSelect(totalsRows(totalsFilter(f), { dailyOnly: f.bucket !== 'month' }), f.currency, f.bucket));
+}
+
+export interface OutstandingDeal {
+  id: string;
+  deal_code: string;
+  client_name: string;
+  deal_value: string;
+  currency: string;
+  deal_date: string;
+  satisfaction: string | null;
+  status: string;
+}
+
+/** One salesperson's ten newest deals not yet fully paid (any period). */
+export const outstandingDealsSelect = (orgId: string, userId: string): SQL =>
+  sql`SELECT d.id, d.deal_code, c.client_name, d.deal_value::text AS deal_value, d.currency, to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, c.satisfaction, c.status
+      FROM deals d JOIN clients c ON c.id = d.client_id
+      WHERE d.organization_id = ${orgId} AND d.created_by = ${userId} AND d.deleted_at IS NULL AND d.verified_total < d.deal_value
+      ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`;
+
+export interface OverviewFigures {
+  target: string | null;
+  counts: { total: number; verified: number; pending: number };
+  revenue: CurrencyAmount[];
+  month: CurrencyAmount[];
+  outstanding: OutstandingDeal[];
+  chart: { bucket: string; amount: string }[];
+}
+
+/**
+ * Everything the seeds' overview shows besides the organisation's facts, in one statement:
+ * all-time and this month's verified money, deal counts, target, outstanding deals and the
+ * monthly chart from `chartStart` to today in the organisation's currency.
+ */
+export async function overviewFigures(tx: Tx, f: { orgId: string; userId: string; currency: string; today: string; month: { start: string; end: string }; chartStart: string }): Promise<OverviewFigures> {
+  const mine = { orgId: f.orgId, userId: f.userId, status: 'verified' as const };
+  const [row] = await rows<OverviewFigures>(
     tx,
-    sql`SELECT to_char(date_trunc(${unit}, bucket), 'YYYY-MM-DD') AS bucket, COALESCE(sum(amount), 0)::text AS amount
-        FROM (${totalsRows(totalsFilter(f), { dailyOnly: f.bucket !== 'month' })}) t WHERE currency = ${f.currency}
-        GROUP BY 1 ORDER BY 1`,
+    sql`SELECT (SELECT sales_target::text FROM users WHERE id = ${f.userId}) AS target,
+          (SELECT json_build_object('total', COALESCE(sum(deals), 0)::int, 'verified', COALESCE(sum(deals) FILTER (WHERE verification_status = 'verified'), 0)::int,
+                                    'pending', COALESCE(sum(deals) FILTER (WHERE verification_status = 'pending'), 0)::int)
+           FROM deal_totals WHERE organization_id = ${f.orgId} AND user_id = ${f.userId}) AS counts,
+          ${jsonRows(moneyByCurrencySelect(totalsRows(mine)))} AS revenue,
+          ${jsonRows(moneyByCurrencySelect(totalsRows({ ...mine, start: f.month.start, end: f.month.end })))} AS month,
+          ${jsonRows(outstandingDealsSelect(f.orgId, f.userId))} AS outstanding,
+          ${jsonRows(seriesSelect(totalsRows({ ...mine, start: f.chartStart, end: f.today }), f.currency, 'month'))} AS chart`,
   );
+  return row!;
+}
+
+/** Σ of a counter column of the maintained totals for one status (statuses are constants here). */
+export const countOf = (column: 'payments' | 'invoices', status: string) => sql.raw(`COALESCE(sum(${column}) FILTER (WHERE status = '${status}'), 0)::int`);
+
+export interface VerifierFigures {
+  counts: { total: number; verified: number; rejected: number; pending: number; refunded: number };
+  revenue: CurrencyAmount[];
+  refunded: CurrencyAmount[];
+  trend: { label: string; total_amount: string; count: number }[];
+}
+
+/**
+ * The verifier dashboard's figures in one statement: payments per status, all-time verified
+ * and refunded money per currency, and verified money per bucket from `start` on in the
+ * organisation's currency.
+ */
+export async function verifierFigures(tx: Tx, f: { orgId: string; currency: string; start: string; bucket: Bucket }): Promise<VerifierFigures> {
+  const n = (status: string) => sql.raw(`COALESCE(sum(payments) FILTER (WHERE status = '${status}'), 0)::int`);
+  // The organisation's all-time totals are read once, summed per status and currency.
+  const all = (status: PaymentStatus) => sql`SELECT currency, amount, payments FROM pt WHERE status = ${status}`;
+  const [row] = await rows<VerifierFigures>(
+    tx,
+    sql`WITH pt AS MATERIALIZED (
+          SELECT status, currency, sum(amount) AS amount, sum(payments) AS payments FROM payment_totals WHERE organization_id = ${f.orgId} GROUP BY status, currency)
+        SELECT (SELECT json_build_object('total', COALESCE(sum(payments), 0)::int, 'verified', ${n('verified')}, 'rejected', ${n('rejected')},
+                                         'pending', ${n('pending')}, 'refunded', ${n('refunded')}) FROM pt) AS counts,
+          ${jsonRows(moneyByCurrencySelect(all('verified')))} AS revenue,
+          ${jsonRows(moneyByCurrencySelect(all('refunded')))} AS refunded,
+          ${jsonRows(sql`SELECT to_char(date_trunc(${sql.raw(`'${f.bucket}'`)}, bucket), 'YYYY-MM-DD') AS label,
+                                COALESCE(sum(amount), 0)::text AS total_amount, COALESCE(sum(payments), 0)::int AS count
+                         FROM (${totalsRows({ orgId: f.orgId, status: 'verified', start: f.start }, { dailyOnly: f.bucket !== 'month' })}) t
+                         WHERE currency = ${f.currency} GROUP BY 1 HAVING sum(payments) <> 0 ORDER BY 1`)} AS trend`,
+  );
+  return row!;
 }
 
 export interface Ranked {

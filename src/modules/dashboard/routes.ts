@@ -134,7 +134,8 @@ export async function dashboardRoutes(app: AppInstance) {
         },
       },
     },
-    async (request) => inTenant(request, (ctx) => dash.overview(ctx)),
+    // Every statement of the overview is prepared: planned once per connection, not per request.
+    async (request) => inTenant(request, (ctx) => dash.overview(ctx), { genericPlans: true, readOnly: true }),
   );
 
   app.get(

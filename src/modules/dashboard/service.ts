@@ -52,19 +52,15 @@ export async function verificationSummary(ctx: Ctx, facts: OrgFacts, period?: Pe
   return { verified: part(verified!), pending: part(pending!), rejected: part(rejected!) };
 }
 
+/** The web client's shape of a deal not yet fully paid. */
+const presentOutstanding = (d: repo.OutstandingDeal) => ({
+  id: d.id, deal_id: d.deal_code, client_name: d.client_name, deal_value: Number(d.deal_value), currency: d.currency, deal_date: d.deal_date,
+  client_satisfaction: d.satisfaction ?? 'neutral', client_status: d.status,
+});
+
 /** The caller's ten newest deals not yet fully paid (any period), in the web client's shape. */
 async function outstandingDeals(ctx: Ctx, facts: OrgFacts) {
-  const list = await rows<{ id: string; deal_code: string; client_name: string; deal_value: string; currency: string; deal_date: string; satisfaction: string | null; status: string }>(
-    ctx.tx,
-    sql`SELECT d.id, d.deal_code, c.client_name, d.deal_value::text AS deal_value, d.currency, to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, c.satisfaction, c.status
-        FROM deals d JOIN clients c ON c.id = d.client_id
-        WHERE d.organization_id = ${facts.orgId} AND d.created_by = ${ctx.actor.userId} AND d.deleted_at IS NULL AND d.verified_total < d.deal_value
-        ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`,
-  );
-  return list.map((d) => ({
-    id: d.id, deal_id: d.deal_code, client_name: d.client_name, deal_value: Number(d.deal_value), currency: d.currency, deal_date: d.deal_date,
-    client_satisfaction: d.satisfaction ?? 'neutral', client_status: d.status,
-  }));
+  return (await rows<repo.OutstandingDeal>(ctx.tx, repo.outstandingDealsSelect(facts.orgId, ctx.actor.userId))).map(presentOutstanding);
 }
 
 /** The web client's salesperson dashboard (`GET /api/dashboard/`). */
@@ -101,22 +97,45 @@ export async function personalDashboard(ctx: Ctx, kind: PeriodKind) {
   };
 }
 
-/** `GET /api/dashboard/chart/`: verified sales per day (last 9), ISO week (last 8) or month (last 12). */
-export async function salesChart(ctx: Ctx, kind: 'daily' | 'weekly' | 'monthly', known?: OrgFacts) {
-  const facts = known ?? (await orgFacts(ctx));
-  const span = kind === 'daily' ? { start: addDays(facts.today, -8), bucket: 'day' as const } : kind === 'weekly' ? { start: periodOf('weekly', addDays(facts.today, -49)).start, bucket: 'week' as const } : { start: periodOf('monthly', `${Number(facts.today.slice(0, 4)) - 1}-${facts.today.slice(5, 7)}-01`).start, bucket: 'month' as const };
-  const series = await repo.salesSeries(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: span.start, end: facts.today, currency: facts.currency, bucket: span.bucket });
+type ChartKind = 'daily' | 'weekly' | 'monthly';
+
+/** The chart's first day: 8 days, 7 ISO weeks or 12 months before today's. */
+function chartStart(kind: ChartKind, today: string): string {
+  if (kind === 'daily') return addDays(today, -8);
+  if (kind === 'weekly') return periodOf('weekly', addDays(today, -49)).start;
+  return periodOf('monthly', `${Number(today.slice(0, 4)) - 1}-${today.slice(5, 7)}-01`).start;
+}
+
+/** One point per bucket from the chart's start to today, zero where nothing sold. */
+function chartPoints(kind: ChartKind, today: string, series: { bucket: string; amount: string }[]) {
+  const start = chartStart(kind, today);
   const byBucket = new Map(series.map((s) => [s.bucket, s.amount]));
   const points: { date: string; sales: number; amount: string }[] = [];
-  let cursor = kind === 'monthly' ? periodOf('monthly', addDays(span.start, 40)).start : span.start;
-  while (cursor <= facts.today) {
-    const amount = toCents(byBucket.get(cursor) ?? 0);
-    const label = kind === 'daily' ? cursor : kind === 'weekly' ? `W${isoWeek(cursor)}` : MONTHS[Number(cursor.slice(5, 7)) - 1]!;
+  const point = (bucket: string, label: string) => {
+    const amount = toCents(byBucket.get(bucket) ?? 0);
     // The chart draws numbers; cents are exact in a double at these magnitudes.
     points.push({ date: label, sales: Number(amount), amount });
-    cursor = kind === 'daily' ? addDays(cursor, 1) : kind === 'weekly' ? addDays(cursor, 7) : periodOf('monthly', addDays(periodOf('monthly', cursor).end, 1)).start;
+  };
+  if (kind === 'monthly') {
+    // The months after the start month up to today's, counted on the calendar (no Date objects).
+    for (let y = Number(start.slice(0, 4)), m = Number(start.slice(5, 7)) + 1; ; m++) {
+      if (m > 12) [y, m] = [y + 1, 1];
+      const month = `${y}-${String(m).padStart(2, '0')}-01`;
+      if (month > today) break;
+      point(month, MONTHS[m - 1]!);
+    }
+    return points;
   }
+  for (let cursor = start; cursor <= today; cursor = addDays(cursor, kind === 'daily' ? 1 : 7)) point(cursor, kind === 'daily' ? cursor : `W${isoWeek(cursor)}`);
   return points;
+}
+
+/** `GET /api/dashboard/chart/`: verified sales per day (last 9), ISO week (last 8) or month (last 12). */
+export async function salesChart(ctx: Ctx, kind: ChartKind, known?: OrgFacts) {
+  const facts = known ?? (await orgFacts(ctx));
+  const bucket = kind === 'daily' ? 'day' : kind === 'weekly' ? 'week' : 'month';
+  const series = await repo.salesSeries(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: chartStart(kind, facts.today), end: facts.today, currency: facts.currency, bucket });
+  return chartPoints(kind, facts.today, series);
 }
 
 export async function goals(ctx: Ctx) {
@@ -195,29 +214,24 @@ export async function clientStatusList(ctx: Ctx, opts: { status?: string | undef
   return { total_clients: clients.length, clients, pagination: { limit: opts.limit, has_more: clients.length === opts.limit } };
 }
 
-/** The seeds' `GET /api/dashboard/overview/` for the signed-in user. */
+/** The seeds' `GET /api/dashboard/overview/` for the signed-in user: the facts, then one statement. */
 export async function overview(ctx: Ctx) {
   const facts = await orgFacts(ctx);
-  const month = periodOf('monthly', facts.today);
-  const [counts] = await rows<{ total: number; verified: number; pending: number }>(
-    ctx.tx,
-    sql`SELECT COALESCE(sum(deals), 0)::int AS total, COALESCE(sum(deals) FILTER (WHERE verification_status = 'verified'), 0)::int AS verified,
-               COALESCE(sum(deals) FILTER (WHERE verification_status = 'pending'), 0)::int AS pending
-        FROM deal_totals WHERE organization_id = ${facts.orgId} AND user_id = ${ctx.actor.userId}`,
-  );
-  const revenue = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId }), facts.currency);
-  const monthly = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: month.start, end: month.end }), facts.currency);
+  const f = await repo.overviewFigures(ctx.tx, {
+    orgId: facts.orgId, userId: ctx.actor.userId, currency: facts.currency, today: facts.today, month: periodOf('monthly', facts.today), chartStart: chartStart('monthly', facts.today),
+  });
+  const revenue = headline(f.revenue, facts.currency);
   return {
-    total_deals: counts?.total ?? 0,
-    verified_deals: counts?.verified ?? 0,
-    pending_deals: counts?.pending ?? 0,
+    total_deals: f.counts.total,
+    verified_deals: f.counts.verified,
+    pending_deals: f.counts.pending,
     total_revenue: revenue.amount,
     currency: facts.currency,
     revenue_by_currency: revenue.by_currency,
-    monthly_target: await userTarget(ctx.tx, ctx.actor.userId),
-    monthly_achieved: monthly.amount,
-    recent_deals: await outstandingDeals(ctx, facts),
-    performance_chart: await salesChart(ctx, 'monthly', facts),
+    monthly_target: toCents(f.target ?? 0),
+    monthly_achieved: headline(f.month, facts.currency).amount,
+    recent_deals: f.outstanding.map(presentOutstanding),
+    performance_chart: chartPoints('monthly', facts.today, f.chart),
   };
 }
 

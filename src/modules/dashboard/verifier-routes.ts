@@ -9,18 +9,13 @@ import type { AppInstance } from '../../http/types.ts';
 import { money, toCents } from '../../money.ts';
 import { addDays, periodOf } from './periods.ts';
 import * as repo from './repo.ts';
+import { countOf } from './repo.ts';
 import { headline, orgFacts } from './service.ts';
-import { totalsRows } from './totals.ts';
 
 const byCurrency = z.array(z.object({ currency: z.string(), amount: z.string(), count: z.number() }));
 const FAILURE_REASONS = ['insufficient_funds', 'invalid_card', 'bank_decline', 'technical_error', 'cheque_bounce', 'payment_received_not_reflected'] as const;
 const ACTION_LABELS: Record<string, string> = { approved: 'Verified', rejected: 'Rejected', requires_info: 'Information requested', refunded: 'Refunded', bad_debt: 'Bad debt' };
 
-/** Σ of a counter column of the maintained totals for one status (statuses are constants here). */
-const countOf = (column: 'payments' | 'invoices', status: string) => sql.raw(`COALESCE(sum(${column}) FILTER (WHERE status = '${status}'), 0)::int`);
-const paymentCount = (status: string) => countOf('payments', status);
-const paymentCounts = sql`COALESCE(sum(payments), 0)::int AS total, ${paymentCount('verified')} AS verified, ${paymentCount('rejected')} AS rejected,
-  ${paymentCount('pending')} AS pending, ${paymentCount('refunded')} AS refunded`;
 
 export async function verifierDashboardRoutes(app: AppInstance) {
   const tags = ['verifier dashboard'];
@@ -44,39 +39,34 @@ export async function verifierDashboardRoutes(app: AppInstance) {
           },
         },
       },
+      // Every statement here is prepared: planned once per connection, not per request.
       async (request) =>
-        inTenant(request, async (ctx) => {
-          const facts = await orgFacts(ctx);
-          const [counts] = await rows<{ total: number; verified: number; rejected: number; pending: number; refunded: number }>(
-            ctx.tx,
-            sql`SELECT ${paymentCounts} FROM payment_totals WHERE organization_id = ${facts.orgId}`,
-          );
-          const revenue = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId }), facts.currency);
-          const refunded = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, status: 'refunded' }), facts.currency);
-          const kind = request.query.period ?? 'daily';
-          const start = kind === 'daily' ? addDays(facts.today, -6) : kind === 'weekly' ? periodOf('weekly', addDays(facts.today, -21)).start : periodOf('monthly', `${Number(facts.today.slice(0, 4)) - 1}-${facts.today.slice(5, 7)}-01`).start;
-          const trend = await rows<{ label: string; total_amount: string; count: number }>(
-            ctx.tx,
-            sql`SELECT to_char(date_trunc(${sql.raw(kind === 'daily' ? `'day'` : kind === 'weekly' ? `'week'` : `'month'`)}, bucket), 'YYYY-MM-DD') AS label,
-                       COALESCE(sum(amount), 0)::text AS total_amount, COALESCE(sum(payments), 0)::int AS count
-                FROM (${totalsRows({ orgId: facts.orgId, status: 'verified', start }, { dailyOnly: kind !== 'monthly' })}) t
-                WHERE currency = ${facts.currency} GROUP BY 1 HAVING sum(payments) <> 0 ORDER BY 1`,
-          );
-          const verifiedHere = revenue.count;
-          return {
-            total_payments: counts?.total ?? 0,
-            total_successful_payments: counts?.verified ?? 0,
-            total_unsuccess_payments: counts?.rejected ?? 0,
-            total_verification_pending_payments: counts?.pending ?? 0,
-            total_revenue: revenue.amount,
-            total_refunds: counts?.refunded ?? 0,
-            total_refunded_amount: refunded.amount,
-            avg_transactional_value: verifiedHere ? toCents(money(revenue.amount).div(verifiedHere)) : '0.00',
-            currency: facts.currency,
-            revenue_by_currency: revenue.by_currency,
-            chart_data: { verification_trend: trend.map((t) => ({ ...t, total_amount: toCents(t.total_amount) })) },
-          };
-        }),
+        inTenant(
+          request,
+          async (ctx) => {
+            const facts = await orgFacts(ctx);
+            const kind = request.query.period ?? 'daily';
+            const start = kind === 'daily' ? addDays(facts.today, -6) : kind === 'weekly' ? periodOf('weekly', addDays(facts.today, -21)).start : periodOf('monthly', `${Number(facts.today.slice(0, 4)) - 1}-${facts.today.slice(5, 7)}-01`).start;
+            const f = await repo.verifierFigures(ctx.tx, { orgId: facts.orgId, currency: facts.currency, start, bucket: kind === 'daily' ? 'day' : kind === 'weekly' ? 'week' : 'month' });
+            const revenue = headline(f.revenue, facts.currency);
+            const refunded = headline(f.refunded, facts.currency);
+            const verifiedHere = revenue.count;
+            return {
+              total_payments: f.counts.total,
+              total_successful_payments: f.counts.verified,
+              total_unsuccess_payments: f.counts.rejected,
+              total_verification_pending_payments: f.counts.pending,
+              total_revenue: revenue.amount,
+              total_refunds: f.counts.refunded,
+              total_refunded_amount: refunded.amount,
+              avg_transactional_value: verifiedHere ? toCents(money(revenue.amount).div(verifiedHere)) : '0.00',
+              currency: facts.currency,
+              revenue_by_currency: revenue.by_currency,
+              chart_data: { verification_trend: f.trend.map((t) => ({ ...t, total_amount: toCents(t.total_amount) })) },
+            };
+          },
+          { genericPlans: true, readOnly: true },
+        ),
     );
   }
 
