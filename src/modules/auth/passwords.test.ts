@@ -1,7 +1,7 @@
 import { parseOptions } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
 import { checkPasswordPolicy } from './password-policy.ts';
-import { DUMMY_HASH, generatePassword, hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
+import { DUMMY_HASH, HASHING_SLOTS, generatePassword, hashPassword, inHashingSlot, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 
 describe('hashPassword / verifyPassword', () => {
   it('hashes with argon2id, m=19456 KiB, t=2, p=1 and a random salt', async () => {
@@ -80,5 +80,26 @@ describe('generatePassword', () => {
     expect(() => generatePassword(11)).toThrow(RangeError);
     expect(() => generatePassword(129)).toThrow(RangeError);
     expect(() => generatePassword(14.5)).toThrow(RangeError);
+  });
+});
+
+describe('hashing slots', () => {
+  it('never runs more argon2 computations at once than there are slots, and every caller gets its answer', async () => {
+    let running = 0;
+    let most = 0;
+    const work = (i: number) =>
+      inHashingSlot(async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        return i;
+      });
+    const answers = await Promise.all(Array.from({ length: HASHING_SLOTS * 3 + 1 }, (_, i) => work(i)));
+    expect(answers).toEqual(Array.from({ length: HASHING_SLOTS * 3 + 1 }, (_, i) => i));
+    expect(most).toBe(HASHING_SLOTS);
+    // A failing computation frees its slot too.
+    await expect(inHashingSlot(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await Promise.all([work(1), work(2)])).toEqual([1, 2]);
   });
 });

@@ -1,5 +1,6 @@
 // Password hashing (argon2id) and random password generation.
 import { randomInt } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { hash as argon2Hash, verify, type Algorithm, type Options } from '@node-rs/argon2';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, checkPasswordPolicy } from './password-policy.ts';
 
@@ -23,15 +24,36 @@ export const ARGON2_OPTIONS: Options = {
 export const DUMMY_HASH =
   '$argon2id$v=19$m=19456,t=2,p=1$U0uMLEyaaQXGeC+ZUTXaAQ$d9Vwe5oXvDZ1L7KUtYMWGF0YKm/RYHZTthcXN0L6nUI';
 
+/**
+ * At most one argon2 computation per core at a time (19 MiB each, on libuv's thread pool): more
+ * adds no throughput, but a burst of logins would fill the pool that file and DNS work share
+ * and swell the process's memory (the benchmark saw RSS jump by ~100 MB during logins).
+ */
+export const HASHING_SLOTS = Math.max(1, Math.min(4, availableParallelism()));
+let hashing = 0;
+const waitingForSlot: (() => void)[] = [];
+
+export async function inHashingSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing < HASHING_SLOTS) hashing++;
+  else await new Promise<void>((resolve) => waitingForSlot.push(resolve)); // the slot is handed over
+  try {
+    return await work();
+  } finally {
+    const next = waitingForSlot.shift();
+    if (next) next();
+    else hashing--;
+  }
+}
+
 /** PHC-format argon2id hash with a fresh random salt. */
 export function hashPassword(plain: string): Promise<string> {
-  return argon2Hash(plain, ARGON2_OPTIONS);
+  return inHashingSlot(() => argon2Hash(plain, ARGON2_OPTIONS));
 }
 
 /** True when `plain` matches `hash`; false (never an exception) for a malformed hash. */
 export async function verifyPassword(hash: string, plain: string): Promise<boolean> {
   try {
-    return await verify(hash, plain);
+    return await inHashingSlot(() => verify(hash, plain));
   } catch {
     return false;
   }
