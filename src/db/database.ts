@@ -33,13 +33,16 @@ function literalUuid(value: string | null): string {
   return `'${value.toLowerCase()}'`;
 }
 
+const planCacheMode = (options: TransactionOptions) => (options.genericPlans ? 'force_generic_plan' : 'auto');
+
 function preamble(role: string, scope: TenantScope, options: TransactionOptions = {}): string {
-  // READ WRITE explicitly: a connection may carry a read-only session scope (sessionScope).
+  // Every setting explicitly, READ WRITE included: the connection may carry the session scope
+  // of an earlier read (sessionScope), which only these local values override.
   return (
     `BEGIN ${options.readOnly ? 'READ ONLY' : 'READ WRITE'}; SET LOCAL ROLE ${role}; ` +
     `SELECT set_config('app.organization_id', ${literalUuid(scope.orgId)}, true), ` +
-    `set_config('app.user_id', ${literalUuid(scope.userId)}, true)` +
-    (options.genericPlans ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : '')
+    `set_config('app.user_id', ${literalUuid(scope.userId)}, true), ` +
+    `set_config('plan_cache_mode', '${planCacheMode(options)}', true)`
   );
 }
 
@@ -52,7 +55,7 @@ function sessionScope(role: string, scope: TenantScope, options: TransactionOpti
     `SET ROLE ${role}; SET default_transaction_read_only = on; ` +
     `SELECT set_config('app.organization_id', ${literalUuid(scope.orgId)}, false), ` +
     `set_config('app.user_id', ${literalUuid(scope.userId)}, false), ` +
-    `set_config('plan_cache_mode', '${options.genericPlans ? 'force_generic_plan' : 'auto'}', false)`
+    `set_config('plan_cache_mode', '${planCacheMode(options)}', false)`
   );
 }
 

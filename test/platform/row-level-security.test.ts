@@ -127,6 +127,10 @@ describe('hot reads', () => {
       expect(await count(orgA)).toEqual([{ n: 2, org: orgA, who: 'prs_app' }]);
       const [all] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log`));
       expect(all!.n).toBe(4 + round);
+      // A write after a generically planned read on the same connection plans as usual.
+      await t.db.tenant({ orgId: orgA, userId: null }, (tx) => rows(tx, sql`SELECT 1`), { readOnly: true, genericPlans: true });
+      const [mode] = await t.db.tenant({ orgId: orgA, userId: null }, (tx) => rows<{ mode: string }>(tx, sql`SELECT current_setting('plan_cache_mode') AS mode`));
+      expect(mode!.mode).toBe('auto');
       const [owner] = await t.db.owner(async (conn) => rows<{ who: string; ro: string }>(conn.db, sql`SELECT current_user AS who, current_setting('default_transaction_read_only') AS ro`));
       expect(owner!.who).not.toBe('prs_app');
       expect(owner!.ro).toBe('off');
