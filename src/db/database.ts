@@ -209,7 +209,10 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
   const wrapped = Object.create(client) as pg.PoolClient & { query: (config: unknown, values?: unknown) => Promise<unknown> };
   wrapped.query = async (config: unknown, values?: unknown) => {
     const query = config as pg.QueryConfig;
-    if (typeof config !== 'object' || config === null || query.name || typeof query.text !== 'string' || cache.refused.has(query.text)) {
+    // Without parameters node-postgres uses the simple protocol, which also runs several
+    // statements in one text (a prepared statement cannot): those stay unnamed.
+    const parameters = (values as unknown[] | undefined) ?? query.values;
+    if (typeof config !== 'object' || config === null || query.name || typeof query.text !== 'string' || !parameters?.length || cache.refused.has(query.text)) {
       return client.query(config as pg.QueryConfig, values as unknown[]);
     }
     let name = cache.names.get(query.text);

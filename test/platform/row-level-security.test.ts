@@ -45,6 +45,9 @@ describe('tenant isolation by row-level security', () => {
       expect(seen).toEqual([{ organization_id: org }]);
       if (t.db.kind === 'postgres') expect(prepared).toEqual([{ name: expect.stringMatching(/^prs_/) }]);
     }
+    // On PostgreSQL, texts without parameters stay unprepared: they may hold several statements
+    // (the bulk loader's settings).
+    if (t.db.kind === 'postgres') await t.db.system((tx) => tx.execute(sql.raw('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0')));
   });
 
   it('runs as the non-superuser application role with the context set', async () => {
