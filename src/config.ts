@@ -32,6 +32,7 @@ const EnvSchema = z
     API_MAX_PAGE_SIZE: z.coerce.number().int('must be an integer').min(1).max(10000).default(1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DB_POOL_SIZE: z.coerce.number().int('must be an integer').min(1).max(200).default(10),
+    DB_TRANSACTION_POOLER: bool.default(false),
     REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL').optional(),
     TRUST_PROXY: bool.default(false),
     SEED_DEMO_DATA: bool.optional(),
@@ -86,6 +87,8 @@ export interface Config {
   maxPageSize: number;
   logLevel: Env['LOG_LEVEL'];
   dbPoolSize: number;
+  /** PostgreSQL is reached through a transaction-mode pooler: no state kept on connections. */
+  dbTransactionPooler: boolean;
   redisUrl: string | undefined;
   trustProxy: boolean;
   seedDemoData: boolean;
@@ -156,6 +159,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     maxPageSize: e.API_MAX_PAGE_SIZE,
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
+    dbTransactionPooler: e.DB_TRANSACTION_POOLER,
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY,
     seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,

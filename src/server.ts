@@ -18,7 +18,7 @@ async function main() {
     throw err;
   }
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, transactionPooler: config.dbTransactionPooler });
   await prepareDatabase(db);
   const app = await buildApp({ config, db });
   await startupTasks(app);

@@ -156,9 +156,11 @@ class PostgresDriver implements Driver {
   constructor(
     readonly pool: pg.Pool,
     private readonly connectionString: string,
+    /** Behind a transaction-mode pooler: no prepared statements, no session scope. */
+    private readonly stateless = false,
   ) {}
   withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
-    return PostgresDriver.run(this.pool, fn);
+    return PostgresDriver.run(this.pool, fn, this.stateless);
   }
   withSideConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     // Its own pool: a caller holding a main connection never waits for another main one.
@@ -166,12 +168,13 @@ class PostgresDriver implements Driver {
       this.side = new pg.Pool({ connectionString: this.connectionString, max: 2 });
       this.side.on('error', () => undefined);
     }
-    return PostgresDriver.run(this.side, fn);
+    return PostgresDriver.run(this.side, fn, this.stateless);
   }
-  private static async run<T>(pool: pg.Pool, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  private static async run<T>(pool: pg.Pool, fn: (conn: Connection) => Promise<T>, stateless: boolean): Promise<T> {
     const client = await pool.connect();
     let broken = false;
     try {
+      if (stateless) return await fn({ db: drizzlePg(client) as unknown as Tx, exec: async (text) => void (await client.query(text)) });
       const db = drizzlePg(preparing(client)) as unknown as Tx;
       return await fn({
         db,
@@ -327,6 +330,12 @@ export interface OpenOptions {
   poolSize?: number;
   /** A ready PGlite instance (tests clone a migrated template). */
   pglite?: PGlite;
+  /**
+   * PostgreSQL is reached through a transaction-mode pooler (e.g. PgBouncer): statements stay
+   * unprepared and reads keep their transactions, since consecutive transactions of one client
+   * connection may land on different server connections.
+   */
+  transactionPooler?: boolean;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
@@ -335,7 +344,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     // An idle client that errors (server restart) must not crash the process.
     pool.on('error', () => undefined);
-    return new Database(new PostgresDriver(pool, options.databaseUrl));
+    return new Database(new PostgresDriver(pool, options.databaseUrl, options.transactionPooler === true));
   }
   const dir = options.dataDir ?? './data';
   mkdirSync(dir, { recursive: true });

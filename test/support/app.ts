@@ -18,7 +18,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { transactionPooler?: boolean } = {}): Promise<TestDatabase> {
   const template = inject('postgresTemplate');
   const url = testDatabaseUrl();
   if (template && url) {
@@ -35,7 +35,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
     }
-    const db = await openDatabase({ databaseUrl: withDatabaseName(url, name), poolSize: 5 });
+    const db = await openDatabase({ databaseUrl: withDatabaseName(url, name), poolSize: 5, ...options });
     return {
       db,
       drop: async () => {
