@@ -100,7 +100,21 @@ interface Connection {
   db: Tx;
 }
 
-const sessions = new WeakMap<pg.PoolClient, { scope: string | null }>();
+/** What a PostgreSQL connection keeps across uses: its session scope and prepared statements. */
+interface ConnectionState {
+  scope: string | null;
+  /** Statement text → name of the statement prepared under it. */
+  names: Map<string, string>;
+  /** Texts whose prepared form failed (result shape changed underneath): run unnamed. */
+  refused: Set<string>;
+}
+const connectionStates = new WeakMap<pg.PoolClient, ConnectionState>();
+
+function stateOf(client: pg.PoolClient): ConnectionState {
+  let state = connectionStates.get(client);
+  if (!state) connectionStates.set(client, (state = { scope: null, names: new Map(), refused: new Set() }));
+  return state;
+}
 
 export interface TransactionOptions {
   /**
@@ -174,13 +188,10 @@ class PostgresDriver implements Driver {
     const client = await pool.connect();
     let broken = false;
     try {
-      if (stateless) return await fn({ db: drizzlePg(client) as unknown as Tx, exec: async (text) => void (await client.query(text)) });
-      const db = drizzlePg(preparing(client)) as unknown as Tx;
-      return await fn({
-        db,
-        exec: async (text) => void (await client.query(text)),
-        session: sessions.get(client) ?? (sessions.set(client, { scope: null }), sessions.get(client)!),
-      });
+      const exec = async (text: string) => void (await client.query(text));
+      if (stateless) return await fn({ db: drizzlePg(client) as unknown as Tx, exec });
+      const state = stateOf(client);
+      return await fn({ db: drizzlePg(preparing(client, state)) as unknown as Tx, exec, session: state });
     } catch (err) {
       broken = isConnectionError(err);
       throw err;
@@ -195,7 +206,6 @@ class PostgresDriver implements Driver {
 
 /** Named statements kept per connection at most; beyond, statements run unnamed (planned each time). */
 const PREPARED_PER_CONNECTION = 250;
-const prepared = new WeakMap<pg.PoolClient, { names: Map<string, string>; refused: Set<string> }>();
 
 /**
  * The client with every parameterised statement prepared once per connection under a name derived
@@ -205,10 +215,7 @@ const prepared = new WeakMap<pg.PoolClient, { names: Map<string, string>; refuse
  * statement whose result shape changed under it (`cached plan must not change result type`, after
  * a migration while running) fails once and runs unnamed from then on.
  */
-function preparing(client: pg.PoolClient): pg.PoolClient {
-  let state = prepared.get(client);
-  if (!state) prepared.set(client, (state = { names: new Map(), refused: new Set() }));
-  const cache = state;
+function preparing(client: pg.PoolClient, cache: ConnectionState): pg.PoolClient {
   const wrapped = Object.create(client) as pg.PoolClient & { query: (config: unknown, values?: unknown) => Promise<unknown> };
   wrapped.query = async (config: unknown, values?: unknown) => {
     const query = config as pg.QueryConfig;

@@ -34,13 +34,11 @@ export function inTenant<T>(
   fn: (ctx: ServiceContext & { actor: Actor }) => Promise<T>,
   options: { orgId?: string | null } & TransactionOptions = {},
 ): Promise<T> {
+  const { orgId: requested, ...transaction } = options;
   const actor = requireActor(request);
-  const orgId = options.orgId !== undefined && actor.isSuperuser ? options.orgId : actor.orgId;
+  const orgId = requested !== undefined && actor.isSuperuser ? requested : actor.orgId;
   return withAfterCommit(request.server, request.log, (afterCommit) =>
-    request.server.db.tenant({ orgId, userId: actor.userId }, (tx) => fn({ orgId, actor, tx, meta: requestMeta(request), afterCommit }), {
-      readOnly: options.readOnly,
-      genericPlans: options.genericPlans,
-    }),
+    request.server.db.tenant({ orgId, userId: actor.userId }, (tx) => fn({ orgId, actor, tx, meta: requestMeta(request), afterCommit }), transaction),
   );
 }
 

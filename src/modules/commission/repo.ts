@@ -36,18 +36,26 @@ export async function planRate(tx: Tx, orgId: string, userId: string, day: strin
   return row?.rate ?? DEFAULT_RATE;
 }
 
-/** Plan rates in force on `day` for several users (missing = default). */
-export async function planRates(tx: Tx, orgId: string, userIds: string[], day: string): Promise<Map<string, { rate: string; effective_from: string | null }>> {
-  if (!userIds.length) return new Map();
-  const found = await rows<{ user_id: string; rate: string; effective_from: string }>(
-    tx,
-    sql`SELECT DISTINCT ON (user_id) user_id, rate::text AS rate, to_char(effective_from, 'YYYY-MM-DD') AS effective_from
-        FROM commission_plans WHERE organization_id = ${orgId} AND user_id = ANY(${sql.param(userIds)}::uuid[]) AND effective_from <= ${day}::date
-        ORDER BY user_id, effective_from DESC`,
-  );
-  const map = new Map(found.map((r) => [r.user_id, { rate: r.rate, effective_from: r.effective_from as string | null }]));
+type PlanRow = { user_id: string; rate: string; effective_from: string };
+type PlanRates = Map<string, { rate: string; effective_from: string | null }>;
+
+/** Each user's plan in force on `day` (the newest from that day or before); `users` completes `user_id …`. */
+const planRatesSelect = (orgId: string, users: SQL, day: string): SQL =>
+  sql`SELECT DISTINCT ON (user_id) user_id, rate::text AS rate, to_char(effective_from, 'YYYY-MM-DD') AS effective_from
+      FROM commission_plans WHERE organization_id = ${orgId} AND user_id ${users} AND effective_from <= ${day}::date
+      ORDER BY user_id, effective_from DESC`;
+
+/** The plans found, by user; the default rate for the users without one. */
+function planRatesOf(found: PlanRow[], userIds: string[]): PlanRates {
+  const map: PlanRates = new Map(found.map((r) => [r.user_id, { rate: r.rate, effective_from: r.effective_from as string | null }]));
   for (const id of userIds) if (!map.has(id)) map.set(id, { rate: DEFAULT_RATE, effective_from: null });
   return map;
+}
+
+/** Plan rates in force on `day` for several users (missing = default). */
+export async function planRates(tx: Tx, orgId: string, userIds: string[], day: string): Promise<PlanRates> {
+  if (!userIds.length) return new Map();
+  return planRatesOf(await rows<PlanRow>(tx, planRatesSelect(orgId, sql`= ANY(${sql.param(userIds)}::uuid[])`, day)), userIds);
 }
 
 export interface UserLite {
@@ -89,10 +97,6 @@ export interface AccrualAggregate {
  * Exact sums over a period's accruals per user (reversal rows count negatively; accruals marked
  * reversed and those recorded in a former organisation currency do not count).
  */
-export function accrualAggregates(tx: Tx, orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): Promise<AccrualAggregate[]> {
-  return rows<AccrualAggregate>(tx, accrualAggregatesSelect(orgId, orgCurrency, period, userIds));
-}
-
 function accrualAggregatesSelect(orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): SQL {
   const users = userIds ? sql`AND a.user_id = ANY(${sql.param(userIds)}::uuid[])` : sql``;
   return sql`SELECT a.user_id, COALESCE(sum(a.base), 0)::text AS sales_base, COALESCE(sum(a.base * a.rate), 0)::text AS weighted_base,
@@ -150,7 +154,7 @@ export interface StatementInputs {
   /** The members concerned, by name. */
   users: UserLite[];
   /** Plan rates in force at the period's end (missing = default). */
-  plans: Map<string, { rate: string; effective_from: string | null }>;
+  plans: PlanRates;
 }
 
 /**
@@ -161,7 +165,7 @@ export interface StatementInputs {
 export async function statementInputs(tx: Tx, orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): Promise<StatementInputs> {
   const stored = period.kind === 'custom' ? sql`${STATEMENT_SELECT} WHERE false` : storedSelect(orgId, period.kind, period.start, userIds);
   const candidates = userIds ? sql`SELECT unnest(${sql.param(userIds)}::uuid[])` : sql`${salespeopleSelect(orgId)} UNION SELECT user_id FROM agg UNION SELECT user_id FROM st`;
-  const [row] = await rows<Omit<StatementInputs, 'plans'> & { plans: { user_id: string; rate: string; effective_from: string }[] }>(
+  const [row] = await rows<Omit<StatementInputs, 'plans'> & { plans: PlanRow[] }>(
     tx,
     sql`WITH agg AS MATERIALIZED (${accrualAggregatesSelect(orgId, orgCurrency, period, userIds)}),
           st AS MATERIALIZED (${stored}),
@@ -169,12 +173,9 @@ export async function statementInputs(tx: Tx, orgId: string, orgCurrency: string
                                WHERE m.organization_id = ${orgId} AND u.id IN (${candidates}))
         SELECT ${jsonRows(sql`SELECT * FROM agg`)} AS aggregates, ${jsonRows(sql`SELECT * FROM st`)} AS stored,
           ${jsonRows(sql`SELECT * FROM mem ORDER BY lower(full_name), id`)} AS users,
-          ${jsonRows(sql`SELECT DISTINCT ON (user_id) user_id, rate::text AS rate, to_char(effective_from, 'YYYY-MM-DD') AS effective_from
-                         FROM commission_plans WHERE organization_id = ${orgId} AND user_id IN (SELECT id FROM mem) AND effective_from <= ${period.end}::date
-                         ORDER BY user_id, effective_from DESC`)} AS plans`,
+          ${jsonRows(planRatesSelect(orgId, sql`IN (SELECT id FROM mem)`, period.end))} AS plans`,
   );
-  const plans = new Map(row!.plans.map((r) => [r.user_id, { rate: r.rate, effective_from: r.effective_from as string | null }]));
-  for (const u of row!.users) if (!plans.has(u.id)) plans.set(u.id, { rate: DEFAULT_RATE, effective_from: null });
+  const plans = planRatesOf(row!.plans, row!.users.map((u) => u.id));
   return { ...row!, plans };
 }
 

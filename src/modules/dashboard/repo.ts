@@ -108,7 +108,7 @@ export interface VerifierFigures {
  * organisation's currency.
  */
 export async function verifierFigures(tx: Tx, f: { orgId: string; currency: string; start: string; bucket: Bucket }): Promise<VerifierFigures> {
-  const n = (status: string) => sql.raw(`COALESCE(sum(payments) FILTER (WHERE status = '${status}'), 0)::int`);
+  const n = (status: PaymentStatus) => countOf('payments', status);
   // The organisation's all-time totals are read once, summed per status and currency.
   const all = (status: PaymentStatus) => sql`SELECT currency, amount, payments FROM pt WHERE status = ${status}`;
   const [row] = await rows<VerifierFigures>(

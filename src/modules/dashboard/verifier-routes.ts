@@ -9,7 +9,6 @@ import type { AppInstance } from '../../http/types.ts';
 import { money, toCents } from '../../money.ts';
 import { addDays, periodOf } from './periods.ts';
 import * as repo from './repo.ts';
-import { countOf } from './repo.ts';
 import { headline, orgFacts } from './service.ts';
 
 const byCurrency = z.array(z.object({ currency: z.string(), amount: z.string(), count: z.number() }));
@@ -73,7 +72,7 @@ export async function verifierDashboardRoutes(app: AppInstance) {
   // Counts by status from the maintained totals; overdue ones are read from the pending
   // invoices themselves (bounded by the backlog, through a partial index).
   const invoiceCounts = (orgId: string) => {
-    const n = (status: string) => countOf('invoices', status);
+    const n = (status: string) => repo.countOf('invoices', status);
     return sql`SELECT ${n('paid')} AS paid, ${n('pending')} AS pending, ${n('rejected')} AS rejected, ${n('refunded')} AS refunded,
                ${n('bad_debt')} AS bad_debt, ${n('cancelled')} AS cancelled, COALESCE(sum(invoices), 0)::int AS total,
                (SELECT count(*)::int FROM invoices WHERE organization_id = ${orgId} AND status = 'pending' AND due_date < CURRENT_DATE) AS overdue
