@@ -1,7 +1,8 @@
 // The benchmark's baseline: a bare node:http server that runs the same SQL as PRS's read routes
 // through node-postgres, with no authentication, validation, tenant transaction, row-level
 // security (it connects as the owner) or framework, and writes the rows as JSON. PRS ÷ this is
-// the cost of everything PRS adds around the queries.
+// the cost of everything PRS adds around the queries. For create payment it runs the write
+// floor (floor.sql): the rows PRS writes for a payment, in one function call.
 //
 // The SQL is not copied: it comes from the builders PRS itself runs (src/modules/deals/repo.ts,
 // src/modules/verification/repo.ts), rendered to text and parameters by Drizzle's PostgreSQL
@@ -9,7 +10,8 @@
 // explicit condition of every query, as in PRS, where row-level security only adds to it.
 //
 //   BASELINE_PORT=… DATABASE_URL=… node --import tsx bench/baseline.ts
-import { createServer, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { createHash } from 'node:crypto';
@@ -56,6 +58,25 @@ async function withChildren(deals: DealRow[]) {
   return deals.map((d) => ({ ...d, payments: paymentsOf.get(d.id) ?? [], activity_logs: activityOf.get(d.id) ?? [] }));
 }
 
+async function bodyOf(req: IncomingMessage): Promise<Record<string, string>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>) : {};
+}
+
+/** One payment through the write floor: one statement, its own transaction. */
+async function recordPaymentFloor(req: IncomingMessage, url: URL, dealRef: string): Promise<unknown> {
+  const body = await bodyOf(req);
+  const [row] = (
+    await pool.query<{ payment: string }>({
+      name: 'base_floor_payment',
+      text: 'SELECT bench_floor.record_payment($1, $2, $3, $4, $5, $6, $7, $8) AS payment',
+      values: [url.searchParams.get('org'), url.searchParams.get('user'), req.headers['idempotency-key'], dealRef, body.payment_date, body.received_amount, body.payment_method, body.payment_remarks ?? ''],
+    })
+  ).rows;
+  return JSON.parse(row!.payment) as unknown;
+}
+
 function send(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
@@ -90,15 +111,19 @@ const server = createServer((req, res) => {
       const [counted] = await q<{ n: number }>(query.count);
       return { count: counted?.n ?? 0, results: await q(query.page) };
     }
+    const payment = /^\/deals\/([^/]+)\/payments\/$/.exec(url.pathname);
+    if (payment && req.method === 'POST') return recordPaymentFloor(req, url, decodeURIComponent(payment[1]!));
     if (url.pathname === '/health/') return { status: 'ok' };
     return undefined;
   };
   handle().then(
-    (body) => (body === undefined ? send(res, 404, { detail: 'no route' }) : body === null ? send(res, 404, { detail: 'not found' }) : send(res, 200, body)),
+    (body) => (body === undefined ? send(res, 404, { detail: 'no route' }) : body === null ? send(res, 404, { detail: 'not found' }) : send(res, req.method === 'POST' ? 201 : 200, body)),
     (err: unknown) => send(res, 500, { detail: (err as Error).message }),
   );
 });
 
+// The write floor's function, (re)created at every start: the database may be reused.
+await pool.query(readFileSync(new URL('./floor.sql', import.meta.url), 'utf8'));
 server.listen(Number(process.env.BASELINE_PORT ?? 8100), '127.0.0.1', () => process.stdout.write('baseline ready\n'));
 const stop = () => server.close(() => void pool.end().then(() => process.exit(0)));
 process.on('SIGTERM', stop);

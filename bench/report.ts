@@ -17,7 +17,7 @@ export interface RouteResult {
   kind: 'read' | 'write';
   prs: Measured | 'n/a';
   baseline: Measured | null;
-  /** PRS requests/s ÷ baseline requests/s (reads only). */
+  /** PRS requests/s ÷ baseline requests/s (reads, and create payment against the write floor). */
   ratio_to_baseline: number | null;
   /** Resident memory of the PRS process after the route (MB), and its peak so far. */
   server_rss_mb: number;
@@ -81,12 +81,12 @@ function cells(m: Measured | 'n/a' | null): string[] {
 }
 
 export function table(scale: ScaleResult): string {
-  const header = ['route', 'req/s', 'p50', 'p95', 'p99', 'err', 'RSS MB', 'CPU ms', 'DB ms', 'base req/s', 'p50', 'p95', 'p99', 'PRS/base'];
+  const header = ['route', 'req/s', 'p50', 'p95', 'p99', 'err', 'RSS MB', 'CPU ms', 'DB ms', 'base req/s', 'p50', 'p95', 'p99', 'CPU ms', 'DB ms', 'PRS/base'];
   const lines = scale.routes.map((r) => {
     const prs = cells(r.prs);
     const base = cells(r.baseline).slice(0, 4);
     const perRequest = (n: number | undefined) => (n === undefined ? '' : n.toFixed(2));
-    return [r.route, ...prs, r.server_rss_mb ? r.server_rss_mb.toFixed(0) : '', perRequest(r.prs_cpu_ms_per_request), perRequest(r.db_cpu_ms_per_request), ...base, r.ratio_to_baseline === null ? '' : `${Math.round(r.ratio_to_baseline * 100)}%`];
+    return [r.route, ...prs, r.server_rss_mb ? r.server_rss_mb.toFixed(0) : '', perRequest(r.prs_cpu_ms_per_request), perRequest(r.db_cpu_ms_per_request), ...base, perRequest(r.baseline_cpu_ms_per_request), perRequest(r.baseline_db_cpu_ms_per_request), r.ratio_to_baseline === null ? '' : `${Math.round(r.ratio_to_baseline * 100)}%`];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -94,7 +94,7 @@ export function table(scale: ScaleResult): string {
   return [
     `scale: ${scale.deals.toLocaleString('en')} deals in ${scale.orgs} organisation(s); seeded in ${scale.seed_seconds.toFixed(1)} s`,
     `rows: ${rows}`,
-    'latency in ms; err = errors + non-2xx answers; CPU ms / DB ms = CPU time per request of the PRS process / of its PostgreSQL backends',
+    'latency in ms; err = errors + non-2xx answers; CPU ms / DB ms = CPU time per request of the PRS process / of its PostgreSQL backends (after base: the same for the baseline)',
     fmt(header),
     fmt(header.map((h) => '-'.repeat(h.length))),
     ...lines.map(fmt),

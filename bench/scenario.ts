@@ -8,7 +8,7 @@ import type { RouteRequest } from './load.ts';
 
 export interface Route {
   name: string;
-  /** Reads get a baseline run; writes and optional routes do not. */
+  /** Reads get a baseline run, and create payment its write floor; other writes and optional routes do not. */
   kind: 'read' | 'write';
   prs: () => RouteRequest | undefined;
   baseline?: () => RouteRequest;
@@ -166,6 +166,13 @@ async function scenarioOver(
       name: 'create payment (JSON, Idempotency-Key)',
       kind: 'write',
       prs: () => ({ method: 'POST', path: `/api/deals/${nextTarget()}/payments/`, headers: { ...json(sales.token), 'idempotency-key': `bench-${runId}-${++key}` }, body: paymentBody }),
+      // The write floor (bench/floor.sql): the same rows in one call, over the same deals.
+      baseline: () => ({
+        method: 'POST',
+        path: `/deals/${nextTarget()}/payments/?org=${org.id}&user=${sales.userId}`,
+        headers: { 'content-type': 'application/json', 'idempotency-key': `floor-${runId}-${++key}` },
+        body: paymentBody,
+      }),
     },
     {
       name: 'create payment (multipart receipt)',

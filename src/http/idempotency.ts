@@ -1,9 +1,9 @@
 // Idempotency-Key on requests that create money records: the first response is stored and
 // replayed for retries; the same key with another body → 422; while the first is still being
-// processed → 409. The stored response commits in the same transaction as the work.
+// processed → 409. The claim, the work and the stored response are one transaction.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { rows, sql, type Tx } from '../db/database.ts';
+import { rows, sql } from '../db/database.ts';
 import type { Actor } from './auth.ts';
 import { inTenant, type ServiceContext } from './context.ts';
 import { AppError, badRequest, conflict } from './errors.ts';
@@ -29,35 +29,43 @@ export function digestOf(method: string, path: string, body: unknown): string {
   return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(canonical(body ?? null))}`).digest('hex');
 }
 
-type Claim = { kind: 'new' } | { kind: 'replay'; status: number; body: string };
+type Stored = { request_hash: string; state: string; response_status: number | null; response_body: string | null; age: number };
 
-async function claim(tx: Tx, orgId: string, userId: string, key: string, request: FastifyRequest, digest: string): Promise<Claim> {
-  const inserted = await rows(
-    tx,
-    sql`INSERT INTO idempotency_keys (organization_id, user_id, key, method, path, request_hash)
-        VALUES (${orgId}, ${userId}, ${key}, ${request.method}, ${request.url.split('?')[0]}, ${digest})
-        ON CONFLICT DO NOTHING RETURNING key`,
+/** A concurrent request with the same key committed between our check and our record. */
+class KeyTakenMeanwhile extends Error {}
+
+/**
+ * Claims the key inside the work's own transaction: a transaction-scoped advisory lock on the key
+ * marks it in flight (another request holding it → 409), and the stored response, if any, is
+ * read in the same statement. Nothing is written until the work is done, so a failed attempt
+ * leaves nothing behind and a process that dies releases the key with its connection.
+ */
+async function claim(ctx: Ctx, key: string, digest: string): Promise<{ kind: 'new' } | { kind: 'replay'; status: number; body: string }> {
+  const [row] = await rows<{ free: boolean; stored: Stored | null }>(
+    ctx.tx,
+    sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${`${ctx.orgId}:${ctx.actor.userId}:${key}`}, 0)) AS free,
+          (SELECT json_build_object('request_hash', k.request_hash, 'state', k.state, 'response_status', k.response_status,
+             'response_body', k.response_body, 'age', extract(epoch FROM now() - k.created_at)::int)
+           FROM idempotency_keys k WHERE k.organization_id = ${ctx.orgId} AND k.user_id = ${ctx.actor.userId} AND k.key = ${key}) AS stored`,
   );
-  if (inserted.length) return { kind: 'new' };
-  const [existing] = await rows<{ request_hash: string; state: string; response_status: number | null; response_body: string | null; age: number }>(
-    tx,
-    sql`SELECT request_hash, state, response_status, response_body, extract(epoch FROM now() - created_at)::int AS age
-        FROM idempotency_keys WHERE organization_id = ${orgId} AND user_id = ${userId} AND key = ${key} FOR UPDATE`,
-  );
-  if (!existing) return claim(tx, orgId, userId, key, request, digest);
-  if (existing.request_hash !== digest) {
-    throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
-  }
-  if (existing.state === 'done') return { kind: 'replay', status: existing.response_status ?? 200, body: existing.response_body ?? 'null' };
-  if (existing.age < ABANDONED_AFTER_SECONDS) throw conflict('A request with this Idempotency-Key is still being processed.', 'idempotency_in_flight');
-  // A process died mid-request: the key is taken over.
-  await tx.execute(sql`UPDATE idempotency_keys SET created_at = now() WHERE organization_id = ${orgId} AND user_id = ${userId} AND key = ${key}`);
+  if (!row?.free) throw inFlight();
+  const stored = row.stored;
+  if (!stored) return { kind: 'new' };
+  if (stored.request_hash !== digest) throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
+  if (stored.state === 'done') return { kind: 'replay', status: stored.response_status ?? 200, body: stored.response_body ?? 'null' };
+  // 'in_flight' rows are committed only by versions before this one (a claim of its own); one
+  // that old belongs to a process that died mid-request, and is taken over.
+  if (stored.age < ABANDONED_AFTER_SECONDS) throw inFlight();
+  await ctx.tx.execute(sql`DELETE FROM idempotency_keys WHERE organization_id = ${ctx.orgId} AND user_id = ${ctx.actor.userId} AND key = ${key}`);
   return { kind: 'new' };
 }
 
+const inFlight = () => conflict('A request with this Idempotency-Key is still being processed.', 'idempotency_in_flight');
+
 /**
  * Runs `work` in the caller's tenant transaction and sends its result with `status`, honouring
- * an Idempotency-Key header when present.
+ * an Idempotency-Key header when present: the key is claimed, the work done and its response
+ * stored in that one transaction.
  */
 export async function sendIdempotent(
   request: FastifyRequest,
@@ -70,23 +78,29 @@ export async function sendIdempotent(
   const key = String(header).trim();
   if (!key || key.length > 200) throw badRequest('Idempotency-Key must be 1 to 200 characters.');
   const digest = requestDigest(request);
-  const claimed = await inTenant(request, (ctx) => claim(ctx.tx, ctx.orgId!, ctx.actor.userId, key, request, digest));
-  if (claimed.kind === 'replay') {
-    return reply.code(claimed.status).header('idempotent-replayed', 'true').send(JSON.parse(claimed.body));
-  }
-  try {
-    const body = await inTenant(request, async (ctx) => {
+  const attempt = () =>
+    inTenant(request, async (ctx) => {
+      const claimed = await claim(ctx, key, digest);
+      if (claimed.kind === 'replay') return claimed;
       const result = await work(ctx);
-      await ctx.tx.execute(sql`UPDATE idempotency_keys SET state = 'done', response_status = ${status}, response_body = ${JSON.stringify(result)}
-        WHERE organization_id = ${ctx.orgId} AND user_id = ${ctx.actor.userId} AND key = ${key}`);
-      return result;
+      const body = JSON.stringify(result);
+      const stored = await rows(
+        ctx.tx,
+        sql`INSERT INTO idempotency_keys (organization_id, user_id, key, method, path, request_hash, state, response_status, response_body)
+            VALUES (${ctx.orgId}, ${ctx.actor.userId}, ${key}, ${request.method}, ${request.url.split('?')[0]}, ${digest}, 'done', ${status}, ${body})
+            ON CONFLICT DO NOTHING RETURNING key`,
+      );
+      // Rolls the work back: the other request's response is the one that stands.
+      if (!stored.length) throw new KeyTakenMeanwhile();
+      return { kind: 'new' as const, status, body: result };
     });
-    return reply.code(status).send(body);
+  let outcome;
+  try {
+    outcome = await attempt();
   } catch (err) {
-    // A failed attempt leaves nothing behind: the client may retry with the same key.
-    await inTenant(request, (ctx) =>
-      ctx.tx.execute(sql`DELETE FROM idempotency_keys WHERE organization_id = ${ctx.orgId} AND user_id = ${ctx.actor.userId} AND key = ${key} AND state = 'in_flight'`),
-    ).catch(() => undefined);
-    throw err;
+    if (!(err instanceof KeyTakenMeanwhile)) throw err;
+    outcome = await attempt();
   }
+  if (outcome.kind === 'replay') return reply.code(outcome.status).header('idempotent-replayed', 'true').send(JSON.parse(outcome.body));
+  return reply.code(outcome.status).send(outcome.body);
 }

@@ -83,6 +83,53 @@ describe('idempotent creation', () => {
     const [keys] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = 'retry-key'`));
     expect(keys?.n).toBe(0);
   });
+
+  it('eight concurrent requests with one key record one payment: the others replay it or answer 409', async () => {
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    const body = { deal_id: deal.deal_id, payment_date: today(), received_amount: '3.00' };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => inject('POST', '/api/payments/', org.users.sales.token, body, { 'idempotency-key': 'race-key' })));
+    expect(answers.every((a) => a.statusCode === 201 || (a.statusCode === 409 && a.json().code === 'idempotency_in_flight'))).toBe(true);
+    const created = answers.filter((a) => a.statusCode === 201);
+    expect(created.length).toBeGreaterThan(0);
+    expect(new Set(created.map((a) => a.json().id)).size).toBe(1);
+    const [stored] = await t.db.system((tx) =>
+      rows<{ payments: number; keys: number; state: string }>(
+        tx,
+        sql`SELECT (SELECT count(*)::int FROM payments WHERE deal_id = ${deal.id}) AS payments,
+                   (SELECT count(*)::int FROM idempotency_keys WHERE key = 'race-key') AS keys,
+                   (SELECT state FROM idempotency_keys WHERE key = 'race-key') AS state`,
+      ),
+    );
+    expect(stored).toEqual({ payments: 1, keys: 1, state: 'done' });
+    const later = await inject('POST', '/api/payments/', org.users.sales.token, body, { 'idempotency-key': 'race-key' });
+    expect(later.statusCode).toBe(201);
+    expect(later.headers['idempotent-replayed']).toBe('true');
+    expect(later.json().id).toBe(created[0]!.json().id);
+  }, 30_000);
+
+  it('while another transaction holds the key it answers 409; once released the request goes through', async () => {
+    // PGlite has one connection, so a second transaction cannot hold the key meanwhile.
+    if (t.db.kind !== 'postgres') return;
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    const body = { deal_id: deal.deal_id, payment_date: today(), received_amount: '4.00' };
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = t.db.system(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${org.id}:${org.users.sales.id}:held-key`}, 0))`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const busy = await inject('POST', '/api/payments/', org.users.sales.token, body, { 'idempotency-key': 'held-key' });
+    release();
+    await holder;
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().code).toBe('idempotency_in_flight');
+    const free = await inject('POST', '/api/payments/', org.users.sales.token, body, { 'idempotency-key': 'held-key' });
+    expect(free.statusCode).toBe(201);
+  });
 });
 
 describe('updates', () => {
