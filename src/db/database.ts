@@ -65,28 +65,7 @@ interface Driver {
   readonly kind: 'pglite' | 'postgres';
   /** Runs fn with exclusive use of one connection. */
   withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
-  /**
-   * Runs fn on a connection of a small pool of its own, for transactions that must commit
-   * while the caller's is still open. Absent on PGlite: its one connection serves everything.
-   */
-  withSideConnection?<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-/** A way to run a short transaction of its own beside the one a Tx belongs to. */
-type SideRunner = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-const sideRunners = new WeakMap<Tx, SideRunner>();
-
-/**
- * Runs fn in a short tenant transaction of its own, for the same organisation, that commits at
- * once whatever becomes of `tx`: for counters whose row locks must not be held until the
- * caller commits. Only tenant transactions on PostgreSQL have one; elsewhere fn runs in `tx`
- * (PGlite has one connection; system transactions may have created the organisation
- * themselves, which a second transaction could not see).
- */
-export function inOwnTransaction<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const side = sideRunners.get(tx);
-  return side ? side(fn) : fn(tx);
 }
 
 interface Connection {
@@ -166,23 +145,13 @@ class PgliteDriver implements Driver {
 
 class PostgresDriver implements Driver {
   readonly kind = 'postgres' as const;
-  private side: pg.Pool | undefined;
   constructor(
     readonly pool: pg.Pool,
-    private readonly connectionString: string,
     /** Behind a transaction-mode pooler: no prepared statements, no session scope. */
     private readonly stateless = false,
   ) {}
   withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     return PostgresDriver.run(this.pool, fn, this.stateless);
-  }
-  withSideConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
-    // Its own pool: a caller holding a main connection never waits for another main one.
-    if (!this.side) {
-      this.side = new pg.Pool({ connectionString: this.connectionString, max: 2 });
-      this.side.on('error', () => undefined);
-    }
-    return PostgresDriver.run(this.side, fn, this.stateless);
   }
   private static async run<T>(pool: pg.Pool, fn: (conn: Connection) => Promise<T>, stateless: boolean): Promise<T> {
     const client = await pool.connect();
@@ -200,7 +169,7 @@ class PostgresDriver implements Driver {
     }
   }
   async close(): Promise<void> {
-    await Promise.all([this.pool.end(), this.side?.end()]);
+    await this.pool.end();
   }
 }
 
@@ -281,11 +250,10 @@ export class Database {
     role: string,
     scope: TenantScope,
     fn: (tx: Tx) => Promise<T>,
-    options: TransactionOptions & { side?: boolean; settings?: string } = {},
+    options: TransactionOptions = {},
   ): Promise<T> {
     const readOnly = options.readOnly === true;
-    const withConnection = options.side ? this.driver.withSideConnection!.bind(this.driver) : this.driver.withConnection.bind(this.driver);
-    return withConnection(async (conn) => {
+    return this.driver.withConnection(async (conn) => {
       if (readOnly && conn.session) {
         // A read needs no transaction: under READ COMMITTED each statement takes its own snapshot
         // anyway. The connection keeps the role and scope (read-only) from one read to the next,
@@ -298,10 +266,7 @@ export class Database {
         }
         return fn(conn.db);
       }
-      await conn.exec(preamble(role, scope, options) + (options.settings ?? ''));
-      if (role === APP_ROLE && scope.orgId && !readOnly && this.driver.withSideConnection && !options.side) {
-        sideRunners.set(conn.db, (sideFn) => this.sideTransaction(scope, sideFn));
-      }
+      await conn.exec(preamble(role, scope, options));
       try {
         const result = await fn(conn.db);
         await conn.exec('COMMIT');
@@ -311,15 +276,6 @@ export class Database {
         throw err;
       }
     });
-  }
-
-  /**
-   * Commits without waiting for the disk: safe for what it is used for (code counters), because
-   * the caller's own commit, later in the write-ahead log, flushes it too; a crash before then
-   * loses only numbers that no committed row carries.
-   */
-  private sideTransaction<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.transaction(APP_ROLE, scope, fn, { side: true, settings: '; SET LOCAL synchronous_commit = off' });
   }
 
   async ping(): Promise<void> {
@@ -351,7 +307,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     // An idle client that errors (server restart) must not crash the process.
     pool.on('error', () => undefined);
-    return new Database(new PostgresDriver(pool, options.databaseUrl, options.transactionPooler === true));
+    return new Database(new PostgresDriver(pool, options.transactionPooler === true));
   }
   const dir = options.dataDir ?? './data';
   mkdirSync(dir, { recursive: true });

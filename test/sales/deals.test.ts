@@ -1,6 +1,7 @@
 // Deals: race-free codes, idempotent creation, optimistic locking, visibility and tenancy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../src/db/database.ts';
+import { pgErrorCode } from '../../src/db/errors.ts';
 import { digestOf } from '../../src/http/idempotency.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
@@ -129,6 +130,47 @@ describe('idempotent creation', () => {
     expect(busy.json().code).toBe('idempotency_in_flight');
     const free = await inject('POST', '/api/payments/', org.users.sales.token, body, { 'idempotency-key': 'held-key' });
     expect(free.statusCode).toBe(201);
+  });
+});
+
+describe('recording a payment', () => {
+  it('writes the payment, its invoice, the activity line and the audit row, with codes from the organisation sequences', async () => {
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    const res = await inject('POST', `/api/deals/${deal.deal_id}/payments/`, org.users.sales.token, { payment_date: today(), received_amount: '12.50', payment_method: 'bank' });
+    expect(res.statusCode).toBe(201);
+    const payment = res.json();
+    expect(payment.transaction_id).toMatch(/^TXN-\d{4,}$/);
+    const [written] = await t.db.system((tx) =>
+      rows<{ invoice: string; activity: { description: string; metadata: Record<string, string>; user_id: string }; audit: { actor_id: string; new_values: Record<string, unknown> } }>(
+        tx,
+        sql`SELECT (SELECT invoice_code FROM invoices WHERE payment_id = ${payment.id}) AS invoice,
+                   (SELECT row_to_json(a) FROM (SELECT description, metadata, user_id FROM activity_logs WHERE deal_id = ${deal.id} AND action = 'payment_recorded') a) AS activity,
+                   (SELECT row_to_json(a) FROM (SELECT actor_id, new_values FROM audit_log WHERE entity = 'payment' AND entity_id = ${payment.id}::text AND action = 'create') a) AS audit`,
+      ),
+    );
+    expect(written!.invoice).toMatch(/^INV-\d{4,}$/);
+    expect(written!.activity).toEqual({
+      description: `Payment ${payment.transaction_id} of 12.50 ${deal.currency} received via bank.`,
+      metadata: { payment_id: payment.id, transaction_id: payment.transaction_id },
+      user_id: org.users.sales.id,
+    });
+    expect(written!.audit).toEqual({
+      actor_id: org.users.sales.id,
+      new_values: { transaction_id: payment.transaction_id, deal: deal.deal_id, received_amount: '12.50', payment_date: today(), cheque_number: null, invoice: written!.invoice },
+    });
+  });
+
+  it('a tenant cannot create or start the code sequence of another organisation', async () => {
+    const attempt = (orgId: string, name: string) =>
+      t.db
+        .tenant({ orgId: org.id, userId: org.users.sales.id }, (tx) => tx.execute(sql`SELECT app.create_code_sequence(${orgId}::uuid, ${name}, 500)`))
+        .then(() => 'created', (err: unknown) => pgErrorCode(err));
+    const victim = await createOrg(t, 'Sequence Victim Org');
+    expect(await attempt(victim.id, 'deal')).toBe('42501');
+    expect(await attempt(org.id, 'Bad-Name')).toBe('22023');
+    // Had the first call gone through, the victim's numbering would start at DLID0500.
+    const client = await createClient(t, victim.users.sales.token);
+    expect((await createDeal(t, victim.users.sales.token, client.id)).deal_id).toBe('DLID0001');
   });
 });
 

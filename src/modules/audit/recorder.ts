@@ -1,10 +1,12 @@
 // Writes the audit trail in the same transaction as the change it describes.
+import { is, SQL } from 'drizzle-orm';
 import { sql } from '../../db/database.ts';
 import type { ServiceContext } from '../../http/context.ts';
 
 export interface AuditEntry {
   entity: string;
-  entityId?: string | null;
+  /** Values may be SQL expressions over the rows of `from` (see auditInsertSql). */
+  entityId?: string | SQL | null;
   action: string;
   oldValues?: Record<string, unknown> | null;
   newValues?: Record<string, unknown> | null;
@@ -16,21 +18,37 @@ export interface AuditEntry {
 
 const SECRET_KEYS = /password|token|secret|otp|code_hash/i;
 
-/** Old/new values never carry secrets, whatever a caller passes. */
-function scrub(values: Record<string, unknown> | null | undefined): string | null {
-  if (!values) return null;
-  const clean: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(values)) clean[k] = SECRET_KEYS.test(k) ? '[redacted]' : v;
-  return JSON.stringify(clean);
+/**
+ * A JSON object as a jsonb expression: plain values travel as one JSON parameter, SQL values
+ * (expressions over the rows of the statement) are added by key. Never carries secrets, whatever
+ * a caller passes: values under secret-looking keys are redacted.
+ */
+export function jsonObjectSql(values: Record<string, unknown>): SQL {
+  const plain: Record<string, unknown> = {};
+  const computed: SQL[] = [];
+  for (const [k, v] of Object.entries(values)) {
+    if (SECRET_KEYS.test(k)) plain[k] = '[redacted]';
+    else if (is(v, SQL)) computed.push(sql`${k}::text, ${v}`);
+    else plain[k] = v;
+  }
+  const object = sql`${JSON.stringify(plain)}::jsonb`;
+  return computed.length ? sql`(${object} || jsonb_build_object(${sql.join(computed, sql`, `)}))` : object;
+}
+
+const jsonOrNull = (values: Record<string, unknown> | null | undefined): SQL => (values ? jsonObjectSql(values) : sql`NULL::jsonb`);
+
+/** The INSERT of one audit row: alone, or as a member of a larger statement over `from` (a CTE of it). */
+export function auditInsertSql(ctx: ServiceContext, entry: AuditEntry, from?: SQL): SQL {
+  const orgId = entry.organizationId !== undefined ? entry.organizationId : ctx.orgId;
+  const actorId = entry.actorId !== undefined ? entry.actorId : (ctx.actor?.userId ?? null);
+  return sql`
+    INSERT INTO audit_log (organization_id, actor_id, entity, entity_id, action, old_values, new_values, ip, user_agent, request_id)
+    SELECT ${orgId}::uuid, ${actorId}::uuid, ${entry.entity}::text, ${entry.entityId ?? null}::text, ${entry.action}::text,
+           ${jsonOrNull(entry.oldValues)}, ${jsonOrNull(entry.newValues)}, ${ctx.meta.ip}::text, ${ctx.meta.userAgent}::text, ${ctx.meta.requestId}::text${from ? sql` FROM ${from}` : sql``}`;
 }
 
 export async function recordAudit(ctx: ServiceContext, entry: AuditEntry): Promise<void> {
-  const orgId = entry.organizationId !== undefined ? entry.organizationId : ctx.orgId;
-  const actorId = entry.actorId !== undefined ? entry.actorId : (ctx.actor?.userId ?? null);
-  await ctx.tx.execute(sql`
-    INSERT INTO audit_log (organization_id, actor_id, entity, entity_id, action, old_values, new_values, ip, user_agent, request_id)
-    VALUES (${orgId}, ${actorId}, ${entry.entity}, ${entry.entityId ?? null}, ${entry.action},
-            ${scrub(entry.oldValues)}::jsonb, ${scrub(entry.newValues)}::jsonb, ${ctx.meta.ip}, ${ctx.meta.userAgent}, ${ctx.meta.requestId})`);
+  await ctx.tx.execute(auditInsertSql(ctx, entry));
 }
 
 /** Only the keys whose values changed, as {old, new} maps for the audit row. */

@@ -264,9 +264,13 @@ export async function updateDealColumns(tx: Tx, dealId: string, sets: SQL[], upd
  * Deal status follows the money: verified total against the value gives payment_status;
  * a verified payment (or a direct approval) makes the deal verified, and all-rejected makes it rejected.
  */
-export async function refreshDealMoney(tx: Tx, dealId: string): Promise<void> {
+/**
+ * The statement that brings a deal's derived money columns up to date, for a caller that runs it
+ * as part of a larger one (see refreshDealMoney).
+ */
+export function refreshDealMoneySql(dealId: string): SQL {
   // The version moves only when the derived figures change, so If-Match detects them as edits.
-  await tx.execute(sql`
+  return sql`
     WITH money AS (
       SELECT COALESCE(sum(p.verified_amount) FILTER (WHERE p.status = 'verified'), 0) AS verified_total,
              count(*) AS payment_count,
@@ -289,7 +293,11 @@ export async function refreshDealMoney(tx: Tx, dealId: string): Promise<void> {
       verification_status = derived.verification_status,
       version = d.version + CASE WHEN (d.verified_total, d.payment_status, d.verification_status)
         IS DISTINCT FROM (derived.verified_total, derived.payment_status, derived.verification_status) THEN 1 ELSE 0 END
-    FROM derived WHERE d.id = derived.id`);
+    FROM derived WHERE d.id = derived.id`;
+}
+
+export async function refreshDealMoney(tx: Tx, dealId: string): Promise<void> {
+  await tx.execute(refreshDealMoneySql(dealId));
 }
 
 /** The client's status follows its balance: bad debt wins, then any unpaid deal keeps it pending. */

@@ -13,7 +13,7 @@ import { linksFor } from '../../http/links.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { checkedFile, RECEIPT_KINDS, type UploadBatch } from '../../files/uploads.ts';
-import { PAYMENT_SELECT, dealRef, refreshDealMoney, type PaymentRow } from '../deals/repo.ts';
+import { PAYMENT_SELECT, dealRef, refreshDealMoneySql, type PaymentRow } from '../deals/repo.ts';
 import { withUploads } from '../deals/routes.ts';
 import { dealVisibility, requireDeal } from '../deals/service.ts';
 import { presentPayment } from '../deals/present.ts';
@@ -24,11 +24,12 @@ import { assertWithinDealValue, recordPayment } from './service.ts';
 type Ctx = ServiceContext & { actor: Actor };
 const VIEW = ['payments:view', 'payments:verify'];
 
-export async function findPayment(ctx: Ctx, paymentId: string): Promise<PaymentRow> {
+/** `first`: a statement run with the read, in the same round trip (it sees the rows as they were before it). */
+export async function findPayment(ctx: Ctx, paymentId: string, first?: SQL): Promise<PaymentRow> {
   const [payment] = isUuid(paymentId)
     ? await rows<PaymentRow>(
         ctx.tx,
-        sql`${PAYMENT_SELECT} WHERE p.organization_id = ${ctx.orgId} AND p.id = ${paymentId} AND d.deleted_at IS NULL AND ${dealVisibility(ctx.actor)}`,
+        sql`${first ? sql`WITH first AS (${first}) ` : sql``}${PAYMENT_SELECT} WHERE p.organization_id = ${ctx.orgId} AND p.id = ${paymentId} AND d.deleted_at IS NULL AND ${dealVisibility(ctx.actor)}`,
       )
     : [];
   if (!payment) throw notFound('Payment not found.');
@@ -40,8 +41,8 @@ async function createPayment(ctx: Ctx, dealRefValue: string, body: z.infer<typeo
   const deal = await requireDeal(ctx, dealRefValue, true);
   const today = await assertWithinDealValue(ctx, deal, [body.received_amount], 'received_amount');
   const paymentId = await recordPayment(ctx, deal, body, receipt, uploads, undefined, today);
-  await refreshDealMoney(ctx.tx, deal.id);
-  return paymentId;
+  // The deal's money columns are not among the payment's, so both go in one round trip.
+  return findPayment(ctx, paymentId, refreshDealMoneySql(deal.id));
 }
 
 async function listPayments(ctx: Ctx, q: z.infer<typeof PaymentListQuery>, page: { limit: number; offset: number }, dealFilter?: string) {
@@ -76,7 +77,7 @@ export async function paymentRoutes(app: AppInstance) {
       async (request, reply) =>
         withUploads(request, (uploads) =>
           sendIdempotent(request, reply, 201, async (ctx) =>
-            presentPayment(await findPayment(ctx, await createPayment(ctx, request.body.deal_id, request.body, uploads)), linksFor(request)),
+            presentPayment(await createPayment(ctx, request.body.deal_id, request.body, uploads), linksFor(request)),
           ),
         ),
     );
@@ -88,7 +89,7 @@ export async function paymentRoutes(app: AppInstance) {
     app.post(base, { config: { permission: 'payments:create' }, schema: { tags, params, body: DealPaymentCreateBody, response: { 201: PaymentOut } } }, async (request, reply) =>
       withUploads(request, (uploads) =>
         sendIdempotent(request, reply, 201, async (ctx) =>
-          presentPayment(await findPayment(ctx, await createPayment(ctx, request.params.id, request.body, uploads)), linksFor(request)),
+          presentPayment(await createPayment(ctx, request.params.id, request.body, uploads), linksFor(request)),
         ),
       ),
     );

@@ -1,14 +1,14 @@
 // Recording a payment on a deal: its transaction code, receipt, invoice, activity and audit.
 import { rows, sql } from '../../db/database.ts';
-import { nextCodes } from '../../db/codes.ts';
+import { nextCodeSql } from '../../db/codes.ts';
 import { pgConstraint, pgErrorCode } from '../../db/errors.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { fieldError } from '../../http/errors.ts';
 import type { CheckedFile, UploadBatch } from '../../files/uploads.ts';
 import { money, toCents } from '../../money.ts';
-import { logActivity } from '../activity/recorder.ts';
-import { recordAudit } from '../audit/recorder.ts';
+import { activityInsertSql } from '../activity/recorder.ts';
+import { auditInsertSql } from '../audit/recorder.ts';
 import { organizationToday, organizationTodaySql } from '../organizations/clock.ts';
 import { notifyPaymentRecorded } from '../notifications/triggers.ts';
 import type { NestedPaymentInput } from './schemas.ts';
@@ -68,20 +68,47 @@ export async function recordPayment(
   if (input.cheque_number) await assertChequeFree(ctx, input.cheque_number, name('cheque_number'));
   const method = input.payment_method ?? (input.payment_type && METHODS.has(input.payment_type) ? input.payment_type : deal.payment_method);
   const receiptKey = receipt ? await uploads.store('receipts', receipt) : null;
-  // Drawn after every check has passed, so that a refused payment leaves no gap.
-  const [transactionId, invoiceCode] = await nextCodes(ctx.tx, ctx.orgId!, ['payment', 'invoice']);
-  let paymentId: string;
+  const cents = toCents(input.received_amount);
+  // One statement writes the payment, its invoice, the activity line and the audit row; the
+  // codes are drawn in it, after every check has passed, so a refused payment leaves no gap.
+  let recorded: { id: string; transaction_id: string } | undefined;
   try {
-    const [row] = await rows<{ id: string }>(
+    [recorded] = await rows<{ id: string; transaction_id: string }>(
       ctx.tx,
-      sql`INSERT INTO payments (organization_id, deal_id, transaction_id, payment_date, received_amount, payment_method, payment_category,
-            cheque_number, bank_reference, payment_remarks, receipt_key, receipt_name, created_by)
-          VALUES (${ctx.orgId}, ${deal.id}, ${transactionId}, ${input.payment_date}, ${input.received_amount}, ${method},
-            ${input.payment_category ?? 'partial'}, ${input.cheque_number ?? null}, ${input.bank_reference ?? ''}, ${input.payment_remarks ?? ''},
-            ${receiptKey}, ${receipt?.filename ?? null}, ${ctx.actor.userId})
-          RETURNING id`,
+      sql`WITH p AS (
+            INSERT INTO payments (organization_id, deal_id, transaction_id, payment_date, received_amount, payment_method, payment_category,
+              cheque_number, bank_reference, payment_remarks, receipt_key, receipt_name, created_by)
+            VALUES (${ctx.orgId}, ${deal.id}, ${nextCodeSql(ctx.orgId!, 'payment')}, ${input.payment_date}, ${input.received_amount}, ${method},
+              ${input.payment_category ?? 'partial'}, ${input.cheque_number ?? null}, ${input.bank_reference ?? ''}, ${input.payment_remarks ?? ''},
+              ${receiptKey}, ${receipt?.filename ?? null}, ${ctx.actor.userId})
+            RETURNING id, transaction_id),
+          i AS (
+            INSERT INTO invoices (organization_id, invoice_code, payment_id, deal_id, amount, tax_amount, total_amount, currency, due_date)
+            SELECT ${ctx.orgId}::uuid, ${nextCodeSql(ctx.orgId!, 'invoice')}, p.id, ${deal.id}::uuid, ${input.received_amount}::numeric, 0,
+              ${input.received_amount}::numeric, ${deal.currency}::text, ${deal.due_date}::date FROM p
+            RETURNING invoice_code),
+          activity AS (${activityInsertSql(
+            ctx,
+            {
+              dealId: deal.id,
+              action: 'payment_recorded',
+              description: sql`format('Payment %s of %s %s received via %s.', p.transaction_id, ${cents}::text, ${deal.currency}::text, ${method}::text)`,
+              metadata: { payment_id: sql`p.id`, transaction_id: sql`p.transaction_id` },
+            },
+            sql`p`,
+          )}),
+          audit AS (${auditInsertSql(
+            ctx,
+            {
+              entity: 'payment',
+              entityId: sql`p.id`,
+              action: 'create',
+              newValues: { transaction_id: sql`p.transaction_id`, deal: deal.deal_code, received_amount: cents, payment_date: input.payment_date, cheque_number: input.cheque_number ?? null, invoice: sql`i.invoice_code` },
+            },
+            sql`p, i`,
+          )})
+          SELECT p.id, p.transaction_id FROM p`,
     );
-    paymentId = row!.id;
   } catch (err) {
     // Two requests with one cheque number at the same moment: the index decides.
     if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'payments_org_cheque_key') {
@@ -89,20 +116,7 @@ export async function recordPayment(
     }
     throw err;
   }
-  await ctx.tx.execute(sql`INSERT INTO invoices (organization_id, invoice_code, payment_id, deal_id, amount, tax_amount, total_amount, currency, due_date)
-    VALUES (${ctx.orgId}, ${invoiceCode}, ${paymentId}, ${deal.id}, ${input.received_amount}, 0, ${input.received_amount}, ${deal.currency}, ${deal.due_date})`);
-  await logActivity(ctx, {
-    dealId: deal.id,
-    action: 'payment_recorded',
-    description: `Payment ${transactionId} of ${toCents(input.received_amount)} ${deal.currency} received via ${method}.`,
-    metadata: { payment_id: paymentId, transaction_id: transactionId },
-  });
-  await recordAudit(ctx, {
-    entity: 'payment',
-    entityId: paymentId,
-    action: 'create',
-    newValues: { transaction_id: transactionId, deal: deal.deal_code, received_amount: toCents(input.received_amount), payment_date: input.payment_date, cheque_number: input.cheque_number ?? null, invoice: invoiceCode },
-  });
+  const { id: paymentId, transaction_id: transactionId } = recorded!;
   await notifyPaymentRecorded(ctx, { paymentId, transactionId, amount: input.received_amount, method, deal });
   return paymentId;
 }
