@@ -4,13 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { parseQueryString } from './http/query-string.ts';
 import { serializerCompiler, validatorCompiler } from './http/schema-compilers.ts';
 import type { AppInstance } from './http/types.ts';
@@ -42,6 +42,18 @@ import { notificationsModule } from './modules/notifications/module.ts';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const REQUEST_ID_RE = /^[\w.:-]{8,128}$/;
+const SECURITY_HEADERS = securityHeaders({
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      scriptSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  crossOriginResourcePolicy: { policy: 'cross-origin' },
+});
 
 export interface BuildOptions {
   config: Config;
@@ -86,23 +98,12 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   app.decorate('appVersion', VERSION);
   app.decorate('files', files ?? (config.s3 ? new S3FileStorage(config.s3) : new LocalFileStorage(`${config.dataDir}/media`)));
   app.decorate('urlSigner', new UrlSigner(config.secretKey));
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id).headers(SECURITY_HEADERS);
+    done();
   });
 
   registerErrorHandling(app, { exposeStack: !config.isProduction });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
   await app.register(cors, {
     // The web client runs on another origin: allow it (or every origin in development when
     // none is configured), with the headers and methods it uses, on error responses too.

@@ -62,6 +62,7 @@ const EnvSchema = z
     JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     PAYMENT_REMINDER_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
     WS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    HEAP_GROWTH_PERCENT: z.coerce.number().int('must be an integer').min(0).max(300, 'must be at most 300').default(50),
   })
   .refine((e) => e.API_PAGE_SIZE <= e.API_MAX_PAGE_SIZE, {
     path: ['API_PAGE_SIZE'],
@@ -110,6 +111,8 @@ export interface Config {
   jobPollIntervalMs: number;
   paymentReminderHours: number;
   wsTokenTtl: number;
+  /** How far V8 lets the heap grow past the live data before a full collection; 0 = V8's own choice. */
+  heapGrowthPercent: number;
 }
 
 export class ConfigError extends Error {
@@ -186,6 +189,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobPollIntervalMs: e.JOBS_POLL_INTERVAL_MS,
     paymentReminderHours: e.PAYMENT_REMINDER_HOURS,
     wsTokenTtl: e.WS_TOKEN_TTL_SECONDS,
+    heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
   };
 }
 

@@ -1,5 +1,6 @@
 // Starts PRS: configuration, database (migrated), demo data on an empty database, HTTP server,
 // and a graceful shutdown on SIGTERM/SIGINT (stop accepting, drain requests, close the database).
+import { setFlagsFromString } from 'node:v8';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { openDatabase } from './db/database.ts';
@@ -17,6 +18,10 @@ async function main() {
     }
     throw err;
   }
+  // V8 sizes its heap for the machine (4 GB on 16 GB and more) and then lets the old generation
+  // grow up to 4× the live data before a full collection: a server holding ~70 MB sat at 250–310
+  // MB of garbage under load. A fixed growth keeps it near the live data (docs/performance.md).
+  if (config.heapGrowthPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowthPercent}`);
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, transactionPooler: config.dbTransactionPooler });
   await prepareDatabase(db);

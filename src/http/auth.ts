@@ -169,8 +169,9 @@ export function registerAuthentication(app: AppInstance, jwt: JwtService) {
   app.decorate('resolveActor', resolve); // the WebSocket route authenticates its ?token= the same way
 
   app.addHook('onRequest', async (request) => {
-    const config = request.routeOptions.config ?? {};
-    const url = request.routeOptions.url;
+    const route = request.routeOptions; // a getter that builds a new object on every read
+    const config = route.config ?? {};
+    const url = route.url;
     if (!url) return; // unmatched: the 404 handler answers
     const mode: AuthMode = config.auth ?? (url.startsWith('/api/') ? 'required' : 'none');
     if (mode === 'none') return;

@@ -64,8 +64,8 @@ export async function registerMultipart(app: AppInstance) {
       (part as unknown as { value: UploadedFile }).value = { filename: part.filename, mimetype: part.mimetype, data };
     },
   });
-  app.addHook('preValidation', async (request) => {
-    if (!request.isMultipart() || !request.body || typeof request.body !== 'object') return;
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (!request.isMultipart() || !request.body || typeof request.body !== 'object') return done();
     const flat: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(request.body as Record<string, unknown>)) {
       // An empty file input arrives as a part without a filename: treat it as absent.
@@ -73,5 +73,6 @@ export async function registerMultipart(app: AppInstance) {
       flat[key] = value;
     }
     request.body = nestFormFields(flat);
+    done();
   });
 }

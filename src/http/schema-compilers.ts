@@ -29,13 +29,53 @@ function isZod(schema: unknown): schema is z.ZodType {
   return typeof schema === 'object' && schema !== null && '_zod' in schema;
 }
 
-export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema }) => {
-  if (!isZod(schema)) return (data) => JSON.stringify(data);
-  const jsonSchema = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-7' });
+type Serialize = (data: unknown) => string;
+
+/** Compiled serialisers by JSON Schema text: many routes answer the same shapes (errors, pages, a deal). */
+const compiled = new Map<string, Serialize>();
+
+type JsonSchema = { [key: string]: unknown };
+const isNullSchema = (s: unknown) => typeof s === 'object' && s !== null && (s as JsonSchema).type === 'null' && Object.keys(s).length === 1;
+
+/**
+ * Zod writes `.nullable()` as `anyOf: [X, {type: 'null'}]`, which fast-json-stringify serialises
+ * by validating the value against X with Ajv first (a deal's invoice, verifier… on every
+ * response). `nullable: true` on X is the same output, written directly.
+ */
+export function nullableInPlaceOfAnyOf(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(nullableInPlaceOfAnyOf);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: JsonSchema = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, nullableInPlaceOfAnyOf(v)]));
+  const options = out.anyOf;
+  if (!Array.isArray(options) || options.length !== 2) return out;
+  const value = options.find((o) => !isNullSchema(o)) as JsonSchema | undefined;
+  if (!value || !options.some(isNullSchema) || '$ref' in value || 'anyOf' in value || 'nullable' in value || 'type' in out) return out;
+  const { anyOf: _anyOf, ...siblings } = out;
+  return { ...siblings, ...value, nullable: true };
+}
+
+function compile(schema: z.ZodType): Serialize {
+  const jsonSchema = nullableInPlaceOfAnyOf(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-7' }));
+  const key = JSON.stringify(jsonSchema);
+  let serialize = compiled.get(key);
+  if (serialize) return serialize;
   try {
-    return fastJson(jsonSchema as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+    serialize = fastJson(jsonSchema as Parameters<typeof fastJson>[0]) as Serialize;
   } catch {
     // A schema fast-json-stringify cannot compile falls back to an exact Zod pass.
-    return (data) => JSON.stringify(schema.parse(data));
+    serialize = (data) => JSON.stringify(schema.parse(data));
   }
+  compiled.set(key, serialize);
+  return serialize;
+}
+
+/**
+ * Compiled on a route's first response, once per distinct schema: the generated code of every
+ * route and status (~130 serialisers, 6 MB of source kept by V8) is otherwise held from start
+ * whether or not the route is ever called.
+ */
+export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema }) => {
+  if (!isZod(schema)) return (data) => JSON.stringify(data);
+  let serialize: Serialize | undefined;
+  return (data) => (serialize ??= compile(schema))(data);
 };

@@ -49,6 +49,12 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dir }).secretKey).toBe(first);
   });
 
+  it('keeps the heap growth at 50 % unless told otherwise, 0 leaving it to V8', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).heapGrowthPercent).toBe(50);
+    expect(loadConfig({ DATA_DIR: dataDir(), HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+    expect(problemsOf({ HEAP_GROWTH_PERCENT: '1000' })[0]).toMatch(/^HEAP_GROWTH_PERCENT: must be at most 300/);
+  });
+
   it('parses CORS origins and treats empty values as unset', () => {
     const c = loadConfig({ DATA_DIR: dataDir(), CORS_ALLOWED_ORIGINS: 'https://a.test, https://b.test', PORT: '' });
     expect(c.corsOrigins).toEqual(['https://a.test', 'https://b.test']);

@@ -26,6 +26,16 @@ async function probes(app: AppInstance) {
     throw new Error('password=hunter2 at SELECT * FROM users');
   });
   app.get('/api/_probe/query/', { config: open, schema: { querystring: z.object({ period: z.string().optional(), flag: z.string().optional() }) } }, async (request) => request.query);
+  const Person = z.object({ id: z.string(), name: z.string().nullable() });
+  app.get(
+    '/api/_probe/nullable/',
+    { config: open, schema: { response: { 200: z.array(z.object({ owner: Person.nullable(), note: z.string().nullable(), at: z.iso.datetime().nullable() })) } } },
+    async () => [
+      { owner: { id: 'u1', name: 'Ann', password: 'must not be serialised' }, note: 'a "quoted" note', at: '2026-11-22T09:00:00.000Z' },
+      { owner: { id: 'u2', name: null }, note: null, at: null },
+      { owner: null, note: '', at: null },
+    ],
+  );
   app.get(
     '/api/_probe/items/',
     { config: open, schema: { querystring: z.object({ ...pageQueryFields, search: z.string().optional() }), response: { 200: pageOf(z.object({ n: z.number() })) } } },
@@ -100,6 +110,18 @@ describe('request conventions', () => {
     expect(res.json()).toEqual({ email: 'a@b.co', amount: '5000.00' });
   });
 
+  it('serialises nullable objects and values, still dropping fields outside the schema', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/_probe/nullable/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe(
+      JSON.stringify([
+        { owner: { id: 'u1', name: 'Ann' }, note: 'a "quoted" note', at: '2026-11-22T09:00:00.000Z' },
+        { owner: { id: 'u2', name: null }, note: null, at: null },
+        { owner: null, note: '', at: null },
+      ]),
+    );
+  });
+
   it('accepts routes without their trailing slash', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/health' });
     expect(res.statusCode).toBe(200);
@@ -148,6 +170,36 @@ describe('cross-cutting headers and documents', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/health/' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  it('sets the whole helmet policy on every answer: success, 401, 404 and preflight', async () => {
+    const expected = {
+      'content-security-policy':
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'cross-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+    const answers = await Promise.all([
+      t.app.inject({ method: 'GET', url: '/api/health/' }),
+      t.app.inject({ method: 'GET', url: '/api/auth/users/' }),
+      t.app.inject({ method: 'GET', url: '/api/nope/' }),
+      t.app.inject({ method: 'OPTIONS', url: '/api/health/', headers: { origin: 'https://web.example.test', 'access-control-request-method': 'GET' } }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 401, 404, 204]);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject(expected);
+      expect(answer.headers['x-request-id']).toMatch(/^[\w.:-]{8,128}$/);
+      expect(answer.headers['x-powered-by']).toBeUndefined();
+    }
   });
 
   it('serves OpenAPI 3.1 generated from the route schemas and Swagger UI', async () => {
