@@ -3,8 +3,7 @@
 // security applies even though PGlite (and often the pool user) is a superuser.
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
@@ -131,8 +130,10 @@ class PgliteDriver implements Driver {
   readonly kind = 'pglite' as const;
   private readonly mutex = new Mutex();
   private readonly conn: Connection;
-  constructor(readonly client: PGlite) {
-    const db = drizzlePglite(client) as unknown as Tx;
+  constructor(
+    readonly client: PGlite,
+    db: Tx,
+  ) {
     this.conn = { db, exec: async (text) => void (await client.exec(text)) };
   }
   withConnection<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
@@ -302,7 +303,9 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  if (options.pglite) return new Database(new PgliteDriver(options.pglite));
+  // PGlite (its WebAssembly PostgreSQL) is loaded only when it is the database.
+  const pglite = async (client: PGlite) => new Database(new PgliteDriver(client, (await import('drizzle-orm/pglite')).drizzle(client) as unknown as Tx));
+  if (options.pglite) return pglite(options.pglite);
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     // An idle client that errors (server restart) must not crash the process.
@@ -311,8 +314,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   }
   const dir = options.dataDir ?? './data';
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(`${dir}/pgdata`);
-  return new Database(new PgliteDriver(client));
+  const { PGlite: Embedded } = await import('@electric-sql/pglite');
+  return pglite(await Embedded.create(`${dir}/pgdata`));
 }
 
 /** Runs raw SQL and returns its rows, the same on both drivers. */

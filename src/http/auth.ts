@@ -5,7 +5,7 @@
 // invalidation; AUTH_CACHE_TTL_MS=0 reads the session on every request.
 import type { FastifyRequest } from 'fastify';
 import { ActorCache, type CachedActor } from '../modules/auth/actor-cache.ts';
-import { RedisActorInvalidations } from '../modules/auth/actor-cache-redis.ts';
+import type { RedisActorInvalidations } from '../modules/auth/actor-cache-redis.ts';
 import { findActorBySessionId, findActorByTokenHash, touchSession, type ActorRow } from '../modules/auth/actor-repo.ts';
 import { looksLikeJwt, type JwtService } from '../modules/auth/jwt.ts';
 import { hashToken } from '../modules/auth/opaque-tokens.ts';
@@ -107,7 +107,9 @@ export function registerAuthentication(app: AppInstance, jwt: JwtService) {
     let bus: RedisActorInvalidations | undefined;
     // Subscribed before the app is ready when Redis answers; until then the cache stays unused.
     app.addHook('onReady', async () => {
-      bus = await RedisActorInvalidations.connect(url, {
+      // Loaded only with Redis configured: ioredis stays out of processes that do not use it.
+      const { RedisActorInvalidations: Invalidations } = await import('../modules/auth/actor-cache-redis.ts');
+      bus = await Invalidations.connect(url, {
         onScope: (scope) => cache.drop(scope),
         onListening: (listening) => cache.setListening(listening),
         onError: warn('redis error (actor cache)'),

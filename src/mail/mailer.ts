@@ -1,6 +1,6 @@
 // Outgoing e-mail over SMTP (nodemailer) when EMAIL_HOST is configured. Without it there is no
 // mailer: messages stay in the outbox, where administrators read them.
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Config } from '../config.ts';
 
 export interface OutgoingMail {
@@ -19,7 +19,9 @@ export interface Mailer {
 export function createMailer(config: Config): Mailer | undefined {
   const smtp = config.smtp;
   if (!smtp) return undefined;
-  const transport = nodemailer.createTransport({
+  // nodemailer is loaded with the first message sent (~3 MB that an outbox-only process never uses).
+  let transport: Promise<Transporter> | undefined;
+  const open = () => (transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
     // EMAIL_USE_SSL (or port 465): TLS from the first byte; EMAIL_USE_TLS: STARTTLS is required.
@@ -29,13 +31,13 @@ export function createMailer(config: Config): Mailer | undefined {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
-  });
+  })));
   return {
     async send(mail) {
-      await transport.sendMail({ from: config.defaultFromEmail, to: mail.to, subject: mail.subject, text: mail.text, messageId: mail.messageId });
+      await (await open()).sendMail({ from: config.defaultFromEmail, to: mail.to, subject: mail.subject, text: mail.text, messageId: mail.messageId });
     },
     close() {
-      transport.close();
+      void transport?.then((t) => t.close());
     },
   };
 }

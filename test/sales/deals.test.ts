@@ -150,7 +150,7 @@ describe('recording a payment', () => {
     );
     expect(written!.invoice).toMatch(/^INV-\d{4,}$/);
     expect(written!.activity).toEqual({
-      description: `Payment ${payment.transaction_id} of 12.50 ${deal.currency} received via bank.`,
+      description: `Payment ${payment.transaction_id} of 12.50 USD received via bank.`,
       metadata: { payment_id: payment.id, transaction_id: payment.transaction_id },
       user_id: org.users.sales.id,
     });

@@ -10,7 +10,6 @@ import { JobRunner } from '../../jobs/runner.ts';
 import { createMailer, type Mailer } from '../../mail/mailer.ts';
 import '../../mail/delivery.ts';
 import { Hub, LocalPublisher, type Publisher, type RealtimeEvent } from '../../realtime/hub.ts';
-import { RedisPublisher } from '../../realtime/redis.ts';
 import { notificationAdminRoutes } from './admin-routes.ts';
 import './reminders.ts';
 import { notificationRoutes } from './routes.ts';
@@ -38,7 +37,8 @@ declare module 'fastify' {
 async function notifications(app: AppInstance) {
   const hub = new Hub();
   const redis = app.config.redisUrl
-    ? await RedisPublisher.connect(app.config.redisUrl, hub, (err) => app.log.warn({ err: { message: err.message } }, 'redis error'))
+    ? // Loaded only with Redis configured: ioredis stays out of processes that do not use it.
+      await (await import('../../realtime/redis.ts')).RedisPublisher.connect(app.config.redisUrl, hub, (err) => app.log.warn({ err: { message: err.message } }, 'redis error'))
     : undefined;
   const publisher: Publisher = redis ?? new LocalPublisher(hub);
   app.decorate('realtime', {
