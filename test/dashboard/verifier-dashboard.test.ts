@@ -8,6 +8,7 @@ import { createClient, createDeal, today } from '../support/sales.ts';
 let t: TestApp;
 let org: TestOrg;
 let other: TestOrg;
+let nprPayment: string;
 const get = (url: string, token?: string) => t.app.inject({ method: 'GET', url, headers: token ? auth(token) : {} });
 
 beforeAll(async () => {
@@ -27,7 +28,8 @@ beforeAll(async () => {
   await v(p2!, { status: 'rejected', remarks: 'Bounced', failure_reason: 'cheque_bounce' });
   await v(p4!, { status: 'approved' });
   await v(p5!, { status: 'approved' });
-  await v(npr.payments[0]!.id, { status: 'approved' });
+  nprPayment = npr.payments[0]!.id;
+  await v(nprPayment, { status: 'approved' });
   await t.app.inject({ method: 'POST', url: `/api/payments/${p4}/refund/`, headers: auth(org.users.verifier.token), payload: { reason: 'Order cancelled' } });
   await t.app.inject({ method: 'POST', url: `/api/payments/${p5}/bad-debt/`, headers: auth(org.users.verifier.token), payload: { reason: 'Unreachable' } });
   // Noise in another organisation.
@@ -101,5 +103,15 @@ describe('verifier dashboard', () => {
     expect((await t.app.inject(clientRequest(contractEntry('dashboard.commission.warmer')))).statusCode).toBe(401);
     // The org-admin overview is covered field by field in org-admin-dashboard.test.ts.
     expect((await t.app.inject(clientRequest(contractEntry('org-admin.dashboard'), { token: org.users.admin.token }))).statusCode).toBe(200);
+  });
+});
+
+describe('verifier dashboard refunds', () => {
+  it('counts and sums refunds in the organisation currency; other currencies are listed apart, never added', async () => {
+    const refund = await t.app.inject({ method: 'POST', url: `/api/payments/${nprPayment}/refund/`, headers: auth(org.users.verifier.token), payload: { reason: 'Duplicate' } });
+    expect(refund.statusCode).toBe(200);
+    const body = (await get('/api/verifier/dashboard/', org.users.verifier.token)).json();
+    expect(body).toMatchObject({ total_refunds: 1, total_refunded_amount: '400.00', currency: 'USD' });
+    expect(body.refunds_by_currency).toEqual(expect.arrayContaining([{ currency: 'USD', amount: '400.00', count: 1 }, { currency: 'NPR', amount: '1000.00', count: 1 }]));
   });
 });

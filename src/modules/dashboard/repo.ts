@@ -96,7 +96,7 @@ export async function overviewFigures(tx: Tx, f: { orgId: string; userId: string
 export const countOf = (column: 'payments' | 'invoices', status: string) => sql.raw(`COALESCE(sum(${column}) FILTER (WHERE status = '${status}'), 0)::int`);
 
 export interface VerifierFigures {
-  counts: { total: number; verified: number; rejected: number; pending: number; refunded: number };
+  counts: { total: number; verified: number; rejected: number; pending: number };
   revenue: CurrencyAmount[];
   refunded: CurrencyAmount[];
   trend: { label: string; total_amount: string; count: number }[];
@@ -116,7 +116,7 @@ export async function verifierFigures(tx: Tx, f: { orgId: string; currency: stri
     sql`WITH pt AS MATERIALIZED (
           SELECT status, currency, sum(amount) AS amount, sum(payments) AS payments FROM payment_totals WHERE organization_id = ${f.orgId} GROUP BY status, currency)
         SELECT (SELECT json_build_object('total', COALESCE(sum(payments), 0)::int, 'verified', ${n('verified')}, 'rejected', ${n('rejected')},
-                                         'pending', ${n('pending')}, 'refunded', ${n('refunded')}) FROM pt) AS counts,
+                                         'pending', ${n('pending')}) FROM pt) AS counts,
           ${jsonRows(moneyByCurrencySelect(all('verified')))} AS revenue,
           ${jsonRows(moneyByCurrencySelect(all('refunded')))} AS refunded,
           ${jsonRows(sql`SELECT to_char(date_trunc(${sql.raw(`'${f.bucket}'`)}, bucket), 'YYYY-MM-DD') AS label,

@@ -33,6 +33,7 @@ export async function verifierDashboardRoutes(app: AppInstance) {
               total_payments: z.number(), total_successful_payments: z.number(), total_unsuccess_payments: z.number(), total_verification_pending_payments: z.number(),
               total_revenue: z.string(), total_refunds: z.number(), total_refunded_amount: z.string(), avg_transactional_value: z.string(), currency: z.string(),
               revenue_by_currency: byCurrency,
+              refunds_by_currency: byCurrency,
               chart_data: z.object({ verification_trend: z.array(z.object({ label: z.string(), total_amount: z.string(), count: z.number() })) }),
             }),
           },
@@ -56,11 +57,13 @@ export async function verifierDashboardRoutes(app: AppInstance) {
               total_unsuccess_payments: f.counts.rejected,
               total_verification_pending_payments: f.counts.pending,
               total_revenue: revenue.amount,
-              total_refunds: f.counts.refunded,
+              // Count and amount in the same scope (the organisation's currency); other currencies below.
+              total_refunds: refunded.count,
               total_refunded_amount: refunded.amount,
               avg_transactional_value: verifiedHere ? toCents(money(revenue.amount).div(verifiedHere)) : '0.00',
               currency: facts.currency,
               revenue_by_currency: revenue.by_currency,
+              refunds_by_currency: refunded.by_currency,
               chart_data: { verification_trend: f.trend.map((t) => ({ ...t, total_amount: toCents(t.total_amount) })) },
             };
           },
