@@ -85,6 +85,8 @@ interface ConnectionState {
   names: Map<string, string>;
   /** Texts whose prepared form failed (result shape changed underneath): run unnamed. */
   refused: Set<string>;
+  /** The connection's query handle, built on its first use (a Drizzle instance per request cost CPU). */
+  conn?: Connection;
 }
 const connectionStates = new WeakMap<pg.PoolClient, ConnectionState>();
 
@@ -161,7 +163,8 @@ class PostgresDriver implements Driver {
       const exec = async (text: string) => void (await client.query(text));
       if (stateless) return await fn({ db: drizzlePg(client) as unknown as Tx, exec });
       const state = stateOf(client);
-      return await fn({ db: drizzlePg(preparing(client, state)) as unknown as Tx, exec, session: state });
+      state.conn ??= { db: drizzlePg(preparing(client, state)) as unknown as Tx, exec, session: state };
+      return await fn(state.conn);
     } catch (err) {
       broken = isConnectionError(err);
       throw err;
