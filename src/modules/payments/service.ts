@@ -69,8 +69,9 @@ export async function recordPayment(
   const method = input.payment_method ?? (input.payment_type && METHODS.has(input.payment_type) ? input.payment_type : deal.payment_method);
   const receiptKey = receipt ? await uploads.store('receipts', receipt) : null;
   const cents = toCents(input.received_amount);
-  // One statement writes the payment, its invoice, the activity line and the audit row; the
-  // codes are drawn in it, after every check has passed, so a refused payment leaves no gap.
+  // One statement writes the payment, its invoice, the activity line and the audit row. The
+  // codes are drawn in it, after the checks above, so a payment they refuse leaves no gap (a
+  // failure from here on skips its codes).
   let recorded: { id: string; transaction_id: string } | undefined;
   try {
     [recorded] = await rows<{ id: string; transaction_id: string }>(
