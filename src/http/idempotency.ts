@@ -31,32 +31,42 @@ export function digestOf(method: string, path: string, body: unknown): string {
 
 type Stored = { request_hash: string; state: string; response_status: number | null; response_body: string | null; age: number };
 
-/** A concurrent request with the same key committed between our check and our record. */
-class KeyTakenMeanwhile extends Error {}
+const storedSql = (ctx: Ctx, key: string) =>
+  sql`(SELECT json_build_object('request_hash', k.request_hash, 'state', k.state, 'response_status', k.response_status,
+         'response_body', k.response_body, 'age', extract(epoch FROM now() - k.created_at)::int)
+       FROM idempotency_keys k WHERE k.organization_id = ${ctx.orgId} AND k.user_id = ${ctx.actor.userId} AND k.key = ${key})`;
+
+type Claim = { kind: 'new' } | { kind: 'replay'; status: number; body: string };
 
 /**
- * Claims the key inside the work's own transaction: a transaction-scoped advisory lock on the key
- * marks it in flight (another request holding it → 409), and the stored response, if any, is
- * read in the same statement. Nothing is written until the work is done, so a failed attempt
- * leaves nothing behind and a process that dies releases the key with its connection.
+ * Claims the key inside the work's own transaction, in one statement: a transaction-scoped
+ * advisory lock on the key marks it in flight (another request holding it → 409), and the key's
+ * row is inserted, uncommitted, so that it commits with the work or disappears with it. A key
+ * already stored is replayed (or refused with another body). A process that dies releases the
+ * key with its connection.
  */
-async function claim(ctx: Ctx, key: string, digest: string): Promise<{ kind: 'new' } | { kind: 'replay'; status: number; body: string }> {
-  const [row] = await rows<{ free: boolean; stored: Stored | null }>(
+async function claim(ctx: Ctx, request: FastifyRequest, key: string, digest: string): Promise<Claim> {
+  const [row] = await rows<{ free: boolean; claimed: boolean; stored: Stored | null }>(
     ctx.tx,
-    sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${`${ctx.orgId}:${ctx.actor.userId}:${key}`}, 0)) AS free,
-          (SELECT json_build_object('request_hash', k.request_hash, 'state', k.state, 'response_status', k.response_status,
-             'response_body', k.response_body, 'age', extract(epoch FROM now() - k.created_at)::int)
-           FROM idempotency_keys k WHERE k.organization_id = ${ctx.orgId} AND k.user_id = ${ctx.actor.userId} AND k.key = ${key}) AS stored`,
+    sql`WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended(${`${ctx.orgId}:${ctx.actor.userId}:${key}`}, 0)) AS free),
+        claimed AS (
+          INSERT INTO idempotency_keys (organization_id, user_id, key, method, path, request_hash)
+          SELECT ${ctx.orgId}::uuid, ${ctx.actor.userId}::uuid, ${key}::text, ${request.method}::text, ${request.url.split('?')[0]}::text, ${digest}::text
+          FROM lock WHERE lock.free
+          ON CONFLICT DO NOTHING RETURNING key)
+        SELECT lock.free, EXISTS (SELECT 1 FROM claimed) AS claimed, ${storedSql(ctx, key)} AS stored FROM lock`,
   );
   if (!row?.free) throw inFlight();
-  const stored = row.stored;
-  if (!stored) return { kind: 'new' };
+  if (row.claimed) return { kind: 'new' };
+  // Stored by a request that committed after this statement's snapshot was taken: read it now.
+  const stored = row.stored ?? (await rows<{ stored: Stored | null }>(ctx.tx, sql`SELECT ${storedSql(ctx, key)} AS stored`))[0]?.stored;
+  if (!stored) throw inFlight(); // deleted meanwhile (an older version's failed attempt): let the client retry
   if (stored.request_hash !== digest) throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
   if (stored.state === 'done') return { kind: 'replay', status: stored.response_status ?? 200, body: stored.response_body ?? 'null' };
   // 'in_flight' rows are committed only by versions before this one (a claim of its own); one
   // that old belongs to a process that died mid-request, and is taken over.
   if (stored.age < ABANDONED_AFTER_SECONDS) throw inFlight();
-  await ctx.tx.execute(sql`DELETE FROM idempotency_keys WHERE organization_id = ${ctx.orgId} AND user_id = ${ctx.actor.userId} AND key = ${key}`);
+  await ctx.tx.execute(sql`UPDATE idempotency_keys SET created_at = now() WHERE organization_id = ${ctx.orgId} AND user_id = ${ctx.actor.userId} AND key = ${key}`);
   return { kind: 'new' };
 }
 
@@ -78,29 +88,14 @@ export async function sendIdempotent(
   const key = String(header).trim();
   if (!key || key.length > 200) throw badRequest('Idempotency-Key must be 1 to 200 characters.');
   const digest = requestDigest(request);
-  const attempt = () =>
-    inTenant(request, async (ctx) => {
-      const claimed = await claim(ctx, key, digest);
-      if (claimed.kind === 'replay') return claimed;
-      const result = await work(ctx);
-      const body = JSON.stringify(result);
-      const stored = await rows(
-        ctx.tx,
-        sql`INSERT INTO idempotency_keys (organization_id, user_id, key, method, path, request_hash, state, response_status, response_body)
-            VALUES (${ctx.orgId}, ${ctx.actor.userId}, ${key}, ${request.method}, ${request.url.split('?')[0]}, ${digest}, 'done', ${status}, ${body})
-            ON CONFLICT DO NOTHING RETURNING key`,
-      );
-      // Rolls the work back: the other request's response is the one that stands.
-      if (!stored.length) throw new KeyTakenMeanwhile();
-      return { kind: 'new' as const, status, body: result };
-    });
-  let outcome;
-  try {
-    outcome = await attempt();
-  } catch (err) {
-    if (!(err instanceof KeyTakenMeanwhile)) throw err;
-    outcome = await attempt();
-  }
+  const outcome = await inTenant(request, async (ctx) => {
+    const claimed = await claim(ctx, request, key, digest);
+    if (claimed.kind === 'replay') return claimed;
+    const result = await work(ctx);
+    await ctx.tx.execute(sql`UPDATE idempotency_keys SET state = 'done', response_status = ${status}, response_body = ${JSON.stringify(result)}
+      WHERE organization_id = ${ctx.orgId} AND user_id = ${ctx.actor.userId} AND key = ${key}`);
+    return { kind: 'new' as const, body: result };
+  });
   if (outcome.kind === 'replay') return reply.code(outcome.status).header('idempotent-replayed', 'true').send(JSON.parse(outcome.body));
-  return reply.code(outcome.status).send(outcome.body);
+  return reply.code(status).send(outcome.body);
 }

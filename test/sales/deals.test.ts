@@ -131,6 +131,46 @@ describe('idempotent creation', () => {
     const free = await inject('POST', '/api/payments/', org.users.sales.token, body, { 'idempotency-key': 'held-key' });
     expect(free.statusCode).toBe(201);
   });
+
+  it('a response stored by a transaction that commits while the claim waits is replayed, and no work is done', async () => {
+    if (t.db.kind !== 'postgres') return; // needs a second open transaction (see above)
+    const deal = await createDeal(t, org.users.sales.token, clientId);
+    const body = { deal_id: deal.deal_id, payment_date: today(), received_amount: '5.00' };
+    // A real payment's response, so that the replay passes the route's response schema.
+    const source = await inject('POST', '/api/payments/', org.users.sales.token, { ...body, received_amount: '6.00' });
+    expect(source.statusCode).toBe(201);
+    const stored = source.body;
+    let commit!: () => void;
+    const committing = new Promise<void>((r) => (commit = r));
+    let inserted!: () => void;
+    const isInserted = new Promise<void>((r) => (inserted = r));
+    // As an earlier version's claim would: the key's row written without the advisory lock.
+    const other = t.db.system(async (tx) => {
+      await tx.execute(sql`INSERT INTO idempotency_keys (organization_id, user_id, key, method, path, request_hash, state, response_status, response_body)
+        VALUES (${org.id}, ${org.users.sales.id}, 'late-key', 'POST', '/api/payments/', ${digestOf('POST', '/api/payments/', body)}, 'done', 201, ${stored})`);
+      inserted();
+      await committing;
+    });
+    await isInserted;
+    const answer = inject('POST', '/api/payments/', org.users.sales.token, body, { 'idempotency-key': 'late-key' });
+    // Commit only once the claim waits on the uncommitted row, so its snapshot predates the row.
+    for (let i = 0; i < 100; i++) {
+      const [waiting] = await t.db.system((tx) =>
+        rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO idempotency_keys%'`),
+      );
+      if (waiting?.n) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    commit();
+    await other;
+    const res = await answer;
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.headers['idempotent-replayed']).toBe('true');
+    expect(res.json()).toEqual(source.json());
+    // Only the source payment: the replayed request did no work.
+    const [count] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM payments WHERE deal_id = ${deal.id}`));
+    expect(count?.n).toBe(1);
+  });
 });
 
 describe('recording a payment', () => {
