@@ -20,13 +20,8 @@ export function nextCodeSql(orgId: string, sequence: CodeSequence): SQL {
   return sql`app.format_code(${prefix}, app.next_code_value(${orgId}::uuid, ${name}))`;
 }
 
-/** The next code of each sequence, in the order asked. */
-export async function nextCodes<const S extends readonly CodeSequence[]>(tx: Tx, orgId: string, sequences: S): Promise<{ [K in keyof S]: string }> {
-  const [drawn] = await rows<Record<string, string>>(tx, sql`SELECT ${sql.join(sequences.map((s, i) => sql`${nextCodeSql(orgId, s)} AS ${sql.identifier(`c${i}`)}`), sql`, `)}`);
-  return sequences.map((_, i) => drawn![`c${i}`]!) as { [K in keyof S]: string };
-}
-
+/** The next code of a sequence, drawn by a statement of its own. */
 export async function nextCode(tx: Tx, orgId: string, sequence: CodeSequence): Promise<string> {
-  const [code] = await nextCodes(tx, orgId, [sequence]);
-  return code;
+  const [drawn] = await rows<{ code: string }>(tx, sql`SELECT ${nextCodeSql(orgId, sequence)} AS code`);
+  return drawn!.code;
 }

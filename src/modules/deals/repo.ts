@@ -263,10 +263,7 @@ export async function updateDealColumns(tx: Tx, dealId: string, sets: SQL[], upd
 /**
  * Deal status follows the money: verified total against the value gives payment_status;
  * a verified payment (or a direct approval) makes the deal verified, and all-rejected makes it rejected.
- */
-/**
- * The statement that brings a deal's derived money columns up to date, for a caller that runs it
- * as part of a larger one (see refreshDealMoney).
+ * As a statement, for a caller that runs it as part of a larger one (see refreshDealMoney).
  */
 export function refreshDealMoneySql(dealId: string): SQL {
   // The version moves only when the derived figures change, so If-Match detects them as edits.
