@@ -94,6 +94,9 @@ describe('parseFieldRead', () => {
   });
 });
 
+/** The contract's own text of the field read that starts with `start` (its comments change with the contract). */
+const label = (id: string, start: string) => contractEntry(id).response.fields_read.find((f) => f.startsWith(start))!;
+
 const user = { id: 1, email: 'a@x.io', first_name: 'A', last_name: 'B', role: 'Salesperson', organization: 1, name: 'A B' };
 
 describe('missingFields', () => {
@@ -103,8 +106,8 @@ describe('missingFields', () => {
     expect(missing('auth.login', { ...ok, user: { ...user, role: { id: 3, name: 'Org Admin' }, organizationId: 1 } })).toEqual([]);
     expect(missing('auth.login', { token: TOKEN, user: { id: 1, email: 'a@x.io' } })).toEqual([
       'user.first_name', 'user.last_name', 'user.role (string | {name})',
-      'user.organization (number; later sent as ?organization=)', 'user.name',
-      'requires_otp', 'user_type', 'requires_password_change', 'temporary_token',
+      label('auth.login', 'user.organization '), 'user.name',
+      label('auth.login', 'requires_otp'), 'user_type', label('auth.login', 'requires_password_change'), 'temporary_token',
     ]);
   });
 
@@ -122,7 +125,7 @@ describe('missingFields', () => {
     expect(missing('auth.users.list', { count: 0, next: null, previous: null, results: [] })).toEqual([]);
     expect(missing('auth.users.list', [listUser, { ...bare, teams: 'T' }])).toEqual([
       '[].phoneNumber|contact_number',
-      '[].teams[] ({id,name} objects or numeric ids)|team ({id,name} or string)|team_name',
+      label('auth.users.list', '[].teams[] '),
     ]);
     const all = contractEntry('auth.users.list').response.fields_read;
     expect(missing('auth.users.list', { users })).toEqual(all);
@@ -147,7 +150,10 @@ describe('missingFields', () => {
     const role = { id: 1, name: 'Verifier', permissions: [1, 2], organization: 1, organization_name: 'Org' };
     expect(missing('roles.list', [role])).toEqual([]);
     const { permissions: _p, ...noPerms } = role;
-    expect(missing('roles.list', [role, noPerms])).toEqual(['[].permissions (array of permission ids; required)']);
+    expect(missing('roles.list', [role, noPerms])).toEqual([label('roles.list', '[].permissions ')]);
+    // A field the contract types: a numeric string or a UUID is not the JSON integer the client parseInt()s and compares.
+    expect(missing('roles.list', [{ ...role, id: '1' }])).toEqual([label('roles.list', '[].id ')]);
+    expect(missing('roles.list', [{ ...role, id: '0190a4c2-7c1e-7000-8000-000000000001' }])).toEqual([label('roles.list', '[].id ')]);
   });
 
   it('org-admin.dashboard brace groups report the missing member', () => {

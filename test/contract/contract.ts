@@ -1,13 +1,14 @@
-// The PRS web client's API contract (shared/spec/prs-web-contract.json, explained in the .md
-// beside it) as a test library: typed entries, a parser for the `fields_read` notation, a check
+// The PRS web client's API contract (a copy of shared/spec/prs-web-contract.json kept in
+// test/contract/spec/, explained in the .md beside it) as a test library: typed entries, a parser for the `fields_read` notation, a check
 // that a response body carries every field the client reads, and requests built the way the
 // client sends them (for Fastify's app.inject()).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-// test/contract/ is two levels below the repo root; CI places shared/ beside the repo clone.
-const CONTRACT_URL = new URL('../../../shared/spec/prs-web-contract.json', import.meta.url);
+// Kept inside the repository so that a plain clone passes its tests; refresh it with
+// `cp ../shared/spec/prs-web-contract.* test/contract/spec/` when the shared spec changes.
+const CONTRACT_URL = new URL('./spec/prs-web-contract.json', import.meta.url);
 
 const entrySchema = z.object({
   id: z.string().min(1),
@@ -217,15 +218,15 @@ export function clientView(entry: ContractEntry, body: unknown): unknown {
  * the spec says non-null. `[]` over an empty array is vacuously satisfied, as is `[n]`.
  * Alternatives walk their shared prefix together, so each array element may use a different one.
  */
-function satisfied(value: unknown, paths: FieldPath[], i: number, nonNull: boolean): boolean {
+function satisfied(value: unknown, paths: FieldPath[], i: number, nonNull: boolean, typed: JsonTypeCheck | null): boolean {
   const step = paths[0]?.[i];
   if (paths.length > 1 && !(step && paths.every((p) => p[i] !== undefined && sameStep(p[i]!, step)))) {
-    return paths.some((p) => satisfied(value, [p], i, nonNull));
+    return paths.some((p) => satisfied(value, [p], i, nonNull, typed));
   }
-  if (step === undefined) return value !== undefined && !(nonNull && value === null);
+  if (step === undefined) return value !== undefined && (value === null ? !nonNull : typed === null || typed(value));
   if (value === undefined) return false;
   if (value === null) return !nonNull;
-  const next = (v: unknown): boolean => satisfied(v, paths, i + 1, nonNull);
+  const next = (v: unknown): boolean => satisfied(v, paths, i + 1, nonNull, typed);
   switch (step.kind) {
     case 'key':
       return isRecord(value) && next(own(value, step.name));
@@ -238,13 +239,31 @@ function satisfied(value: unknown, paths: FieldPath[], i: number, nonNull: boole
   }
 }
 
+type JsonTypeCheck = (value: unknown) => boolean;
+
+/**
+ * The JSON type a field read's comment states ("(JSON integer; …)", "(JSON number …)",
+ * "(JSON boolean …)", "(STRING …)" / "(JSON STRING …)"); null when it states none, or allows
+ * alternatives ("number or numeric string").
+ */
+export function declaredJsonType(comments: string[]): JsonTypeCheck | null {
+  for (const c of comments) {
+    if (/^JSON integer\b/.test(c)) return (v) => Number.isInteger(v);
+    if (/^JSON number\b/.test(c)) return (v) => typeof v === 'number' && Number.isFinite(v);
+    if (/^JSON boolean\b/.test(c)) return (v) => typeof v === 'boolean';
+    if (/^(JSON )?STRING\b/.test(c)) return (v) => typeof v === 'string';
+  }
+  return null;
+}
+
 export interface MissingFieldsOptions {
   /** Check only these variant-tagged fields ("(individual)", "(bad_debt)", …); default: all. */
   variants?: string[];
 }
 
 /**
- * The fields_read specs the body does not satisfy (empty = contract met). Brace groups report
+ * The fields_read specs the body does not satisfy, absent or of another JSON type than the one
+ * the spec states (empty = contract met). Brace groups report
  * the expanded member (e.g. `team_members[].avatar`); "same as <id>" reports that entry's specs.
  */
 export function missingFields(entry: ContractEntry, body: unknown, options: MissingFieldsOptions = {}): string[] {
@@ -262,7 +281,7 @@ export function missingFields(entry: ContractEntry, body: unknown, options: Miss
       }
       if (parsed.condition !== null && options.variants && !options.variants.includes(parsed.condition)) continue;
       for (const check of parsed.checks) {
-        if (!satisfied(view, check.alternatives, 0, parsed.nonNull)) missing.push(check.label);
+        if (!satisfied(view, check.alternatives, 0, parsed.nonNull, declaredJsonType(parsed.comments))) missing.push(check.label);
       }
     }
   };
