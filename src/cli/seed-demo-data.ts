@@ -121,7 +121,7 @@ async function writePeople(tx: Tx, orgId: string, users: PlannedUser[], roles: M
   }
   const usersWritten = await flush(tx, people);
   // The password counts as set now, so that password expiry does not force a change at login.
-  await tx.execute(sql`UPDATE users SET password_changed_at = now() WHERE id = ANY(${sql.param(users.map((u) => u.id))}::uuid[])`);
+  await tx.execute(sql`UPDATE users SET password_changed_at = now() WHERE id = ANY(${sql.param(users.map((u) => u.id))}::bigint[])`);
   await flush(tx, history);
   const membershipsWritten = await flush(tx, members);
 

@@ -17,7 +17,7 @@ export type CodeSequence = keyof typeof CODE_SEQUENCES;
 /** The next code of a sequence as an SQL expression, drawn by the statement that uses it. */
 export function nextCodeSql(orgId: string, sequence: CodeSequence): SQL {
   const { name, prefix } = CODE_SEQUENCES[sequence];
-  return sql`app.format_code(${prefix}, app.next_code_value(${orgId}::uuid, ${name}))`;
+  return sql`app.format_code(${prefix}, app.next_code_value(${orgId}::bigint, ${name}))`;
 }
 
 /** The next code of a sequence, drawn by a statement of its own. */

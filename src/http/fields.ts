@@ -7,9 +7,25 @@ export const emailField = z
   .toLowerCase()
   .pipe(z.email('Enter a valid email address.').max(254, 'Ensure this field has no more than 254 characters.'));
 
-export const uuidField = z.uuid('Must be a valid id.');
+/**
+ * Ids are `bigint` identity keys. Inside PRS they travel as canonical decimal strings (what
+ * node-postgres returns for bigint, and exact at any size); on the wire they are JSON integers.
+ */
+export const isId = (value: string) => /^[1-9][0-9]{0,17}$/.test(value);
 
-/** Path parameter `{id}` for resources keyed by UUID: a malformed id is simply not found. */
+/** An id in a body or query: a JSON integer or its decimal string, normalised to the string. */
+export const idField = z
+  .union([z.number(), z.string().trim()], { error: 'Must be a valid id.' })
+  .transform((v) => String(v))
+  .pipe(z.string().refine(isId, 'Must be a valid id.'));
+
+/**
+ * An id in a response: written as a JSON integer by the serialiser, whether the value at hand is
+ * the database's decimal string or a number parsed from SQL-built JSON.
+ */
+export const wireId = z.custom<string | number>((v) => (typeof v === 'string' && isId(v)) || Number.isSafeInteger(v)).meta({ type: 'integer' });
+
+/** Path parameter `{id}`: a malformed id is simply not found. */
 export const idParams = z.object({ id: z.string().max(64) });
 
 /** Money and other exact decimals arrive as strings or numbers and leave as strings. */
@@ -25,5 +41,3 @@ export const optionalText = (max = 2000) => z.string().trim().max(max, `Ensure t
 export const queryBool = z.enum(['true', 'false', '1', '0', 'True', 'False']).transform((v) => v === 'true' || v === '1' || v === 'True');
 
 export const messageOut = z.object({ message: z.string(), detail: z.string().optional() });
-
-export const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);

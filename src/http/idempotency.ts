@@ -51,7 +51,7 @@ async function claim(ctx: Ctx, request: FastifyRequest, key: string, digest: str
     sql`WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended(${`${ctx.orgId}:${ctx.actor.userId}:${key}`}, 0)) AS free),
         claimed AS (
           INSERT INTO idempotency_keys (organization_id, user_id, key, method, path, request_hash)
-          SELECT ${ctx.orgId}::uuid, ${ctx.actor.userId}::uuid, ${key}::text, ${request.method}::text, ${request.url.split('?')[0]}::text, ${digest}::text
+          SELECT ${ctx.orgId}::bigint, ${ctx.actor.userId}::bigint, ${key}::text, ${request.method}::text, ${request.url.split('?')[0]}::text, ${digest}::text
           FROM lock WHERE lock.free
           ON CONFLICT DO NOTHING RETURNING key)
         SELECT lock.free, EXISTS (SELECT 1 FROM claimed) AS claimed, ${storedSql(ctx, key)} AS stored FROM lock`,

@@ -46,6 +46,8 @@ export function nullableInPlaceOfAnyOf(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(nullableInPlaceOfAnyOf);
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: JsonSchema = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, nullableInPlaceOfAnyOf(v)]));
+  // A nullable id is written `type: ['integer', 'null']`: Ajv would refuse the decimal string it is given.
+  if (Array.isArray(out.type) && out.type.length === 2 && out.type.includes('null')) return { ...out, type: out.type.find((t) => t !== 'null'), nullable: true };
   const options = out.anyOf;
   if (!Array.isArray(options) || options.length !== 2) return out;
   const value = options.find((o) => !isNullSchema(o)) as JsonSchema | undefined;

@@ -29,7 +29,7 @@ export async function sendOutboxMessages(job: Job, { app, db }: JobContext): Pro
     rows<Claimed>(
       tx,
       sql`UPDATE email_outbox SET status = 'sending', sent_at = now(), attempts = attempts + 1, updated_at = now()
-          WHERE id = ANY(${sql.param(ids)}::uuid[]) AND status = 'queued' RETURNING id, recipient, subject, body`,
+          WHERE id = ANY(${sql.param(ids)}::bigint[]) AND status = 'queued' RETURNING id, recipient, subject, body`,
     ),
   );
   const sent: string[] = [];
@@ -45,7 +45,7 @@ export async function sendOutboxMessages(job: Job, { app, db }: JobContext): Pro
   const final = job.attempts >= job.maxAttempts;
   await db.system(async (tx) => {
     if (sent.length) {
-      await tx.execute(sql`UPDATE email_outbox SET status = 'sent', last_error = NULL, updated_at = now() WHERE id = ANY(${sql.param(sent)}::uuid[])`);
+      await tx.execute(sql`UPDATE email_outbox SET status = 'sent', last_error = NULL, updated_at = now() WHERE id = ANY(${sql.param(sent)}::bigint[])`);
     }
     for (const f of failed) {
       await tx.execute(sql`UPDATE email_outbox SET status = ${final ? 'failed' : 'queued'}, sent_at = NULL, last_error = ${f.error}, updated_at = now()

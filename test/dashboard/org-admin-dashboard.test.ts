@@ -127,7 +127,7 @@ describe('org-admin dashboard', () => {
     expect(list.find((a: { entity: string }) => a.entity === 'commission_accrual')).toMatchObject({ action: 'Commission created', details: expect.stringMatching(/^Commission TXN-\d+ · 2000(\.00)? USD$/) });
     expect(new Set(list.slice(0, 2).map((a: { entity: string }) => a.entity))).toEqual(new Set(['payment', 'commission_accrual']));
     const ids: string[] = list.map((a: { id: string }) => a.id);
-    const own = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log WHERE organization_id = ${org.id} AND id = ANY(${sql.param(ids)}::uuid[])`));
+    const own = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM audit_log WHERE organization_id = ${org.id} AND id = ANY(${sql.param(ids)}::bigint[])`));
     expect(own[0]!.n).toBe(10);
     // A supervisor sees the figures (analytics:view) but not the audit trail.
     const supervisor = (await get(org.users.supervisor.token)).json();

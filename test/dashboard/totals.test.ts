@@ -181,7 +181,7 @@ describe('maintained totals', () => {
     expect(answers.map((a) => a.statusCode)).toEqual(Array(24).fill(201));
     const codes = answers.map((a) => a.json().transaction_id as string);
     expect(new Set(codes).size).toBe(24);
-    const invoiceCodes = await t.db.system((tx) => rows<{ code: string }>(tx, sql`SELECT invoice_code AS code FROM invoices WHERE payment_id = ANY(${sql.param(answers.map((a) => a.json().id as string))}::uuid[])`));
+    const invoiceCodes = await t.db.system((tx) => rows<{ code: string }>(tx, sql`SELECT invoice_code AS code FROM invoices WHERE payment_id = ANY(${sql.param(answers.map((a) => a.json().id as string))}::bigint[])`));
     expect(new Set(invoiceCodes.map((r) => r.code)).size).toBe(24);
     await expectMatchesRebuild(org.id);
     const jobsAfter = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM jobs WHERE kind = 'send_email'`));
@@ -215,6 +215,6 @@ describe('maintained totals', () => {
     expect(await snapshot(org.id)).toEqual(maintained);
     expect(await snapshot(other.id)).toEqual(untouched);
     expect(out.at(-1)).toBe('Rebuilt the dashboard totals of 1 organisation(s).');
-    expect(await rebuildDashboardTotalsCommand.run({ config: t.config, db: t.db, args: ['--org', '00000000-0000-0000-0000-000000000000'], out: (l) => out.push(l) })).toBe(1);
+    expect(await rebuildDashboardTotalsCommand.run({ config: t.config, db: t.db, args: ['--org', '900000000000'], out: (l) => out.push(l) })).toBe(1);
   });
 });

@@ -30,7 +30,7 @@ function q<T = Record<string, unknown>>(query: SQL) {
   return t.db.system((tx) => rows<T>(tx, query));
 }
 const tag = () => randomBytes(3).toString('hex');
-const UNKNOWN = '01900000-0000-7000-8000-000000000000';
+const UNKNOWN = '900000000000';
 
 function expectError(res: { statusCode: number; json(): Record<string, unknown>; headers: Record<string, unknown> }, status: number, code?: string) {
   expect(res.statusCode).toBe(status);

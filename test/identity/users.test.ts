@@ -325,7 +325,7 @@ describe('POST /api/auth/users/', () => {
   it('asks a Super Admin for a real organisation', async () => {
     const missing = await call('POST', '/api/auth/users/', su.token, { email: uniqueEmail(), first_name: 'No', last_name: 'Org' });
     expect(expectError(missing, 400).organization).toEqual([expect.any(String)]);
-    const unknown = await call('POST', '/api/auth/users/', su.token, { email: uniqueEmail(), organization: '01900000-0000-7000-8000-000000000000' });
+    const unknown = await call('POST', '/api/auth/users/', su.token, { email: uniqueEmail(), organization: '900000000000' });
     expect(expectError(unknown, 400).organization).toEqual([expect.any(String)]);
     const malformed = await call('POST', '/api/auth/users/', su.token, { email: uniqueEmail(), organization: 7 });
     expect(expectError(malformed, 400).organization).toEqual([expect.any(String)]);
@@ -390,7 +390,7 @@ describe('GET /api/auth/users/:id/', () => {
   });
 
   it('answers 404 for a user of another organisation, an unknown id and a malformed id', async () => {
-    for (const id of [b.users.admin.id, b.users.sales.id, '01900000-0000-7000-8000-000000000000', 'not-a-uuid', '7']) {
+    for (const id of [b.users.admin.id, b.users.sales.id, '900000000000', 'not-a-uuid', '7']) {
       expectError(await call('GET', `/api/auth/users/${id}/`, a.users.admin.token), 404, 'not_found');
     }
     // Not even a Supervisor learns that the foreign user exists.
@@ -469,7 +469,7 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
   });
 
   it('answers 404 for malformed and unknown ids', async () => {
-    for (const id of ['abc', '12', '01900000-0000-7000-8000-000000000000']) {
+    for (const id of ['abc', '12', '900000000000']) {
       expectError(await call('PATCH', `/api/auth/users/${id}/`, a.users.admin.token, { first_name: 'X' }), 404);
     }
   });
@@ -590,7 +590,7 @@ describe('DELETE /api/auth/users/:id/ (deactivation)', () => {
   });
 
   it('answers 404 for a user of another organisation, unknown and malformed ids', async () => {
-    for (const id of [b.users.member.id, '01900000-0000-7000-8000-000000000000', 'zzz']) {
+    for (const id of [b.users.member.id, '900000000000', 'zzz']) {
       expectError(await call('DELETE', `/api/auth/users/${id}/`, a.users.admin.token), 404, 'not_found');
     }
     expect((await userRow(b.users.member.id))!.is_active).toBe(true);

@@ -107,7 +107,7 @@ describe('payment refunded / marked bad debt', () => {
     expect(frame.notification).toMatchObject({ related_object_id: payment.id, priority: 'high' });
     // High priority meets the default e-mail threshold: one message per notification.
     const mails = await t.db.system((tx) =>
-      rows<{ recipient: string }>(tx, sql`SELECT recipient FROM email_outbox WHERE notification_id = ANY(${sql.param([...found.values()].flat().map((n) => n.id))}::uuid[])`),
+      rows<{ recipient: string }>(tx, sql`SELECT recipient FROM email_outbox WHERE notification_id = ANY(${sql.param([...found.values()].flat().map((n) => n.id))}::bigint[])`),
     );
     expect(mails.map((m) => m.recipient).sort()).toEqual([a.users.sales.email, a.users.admin.email, secondAdmin.email].sort());
     for (const u of everyone(b)) expect(found.has(u.id)).toBe(false);

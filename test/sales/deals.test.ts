@@ -203,7 +203,7 @@ describe('recording a payment', () => {
   it('a tenant cannot create or start the code sequence of another organisation', async () => {
     const attempt = (orgId: string, name: string) =>
       t.db
-        .tenant({ orgId: org.id, userId: org.users.sales.id }, (tx) => tx.execute(sql`SELECT app.create_code_sequence(${orgId}::uuid, ${name}, 500)`))
+        .tenant({ orgId: org.id, userId: org.users.sales.id }, (tx) => tx.execute(sql`SELECT app.create_code_sequence(${orgId}::bigint, ${name}, 500)`))
         .then(() => 'created', (err: unknown) => pgErrorCode(err));
     const victim = await createOrg(t, 'Sequence Victim Org');
     expect(await attempt(victim.id, 'deal')).toBe('42501');

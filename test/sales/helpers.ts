@@ -49,4 +49,4 @@ export function expectFieldErrors(res: Answer, ...fields: string[]) {
 }
 
 export const hex = () => randomBytes(4).toString('hex');
-export const FOREIGN_SHAPED_ID = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+export const FOREIGN_SHAPED_ID = '900000000001';

@@ -18,13 +18,13 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE O
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO prs_app, prs_system;
 GRANT SELECT ON prs_migrations TO prs_system;
 
-CREATE OR REPLACE FUNCTION app.current_org_id() RETURNS uuid
+CREATE OR REPLACE FUNCTION app.current_org_id() RETURNS bigint
   LANGUAGE sql STABLE PARALLEL SAFE
-  AS $$ SELECT NULLIF(current_setting('app.organization_id', true), '')::uuid $$;
+  AS $$ SELECT NULLIF(current_setting('app.organization_id', true), '')::bigint $$;
 
-CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
+CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS bigint
   LANGUAGE sql STABLE PARALLEL SAFE
-  AS $$ SELECT NULLIF(current_setting('app.user_id', true), '')::uuid $$;
+  AS $$ SELECT NULLIF(current_setting('app.user_id', true), '')::bigint $$;
 
 -- Makes a table tenant-scoped: prs_app sees and writes only rows of the organisation in the
 -- transaction's context; prs_system sees everything; any other role (including the owner,
@@ -50,7 +50,7 @@ BEGIN
 END $$;
 
 CREATE TABLE organizations (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   name text NOT NULL,
   description text NOT NULL DEFAULT '',
   contact_email text NOT NULL DEFAULT '',
@@ -61,7 +61,7 @@ CREATE TABLE organizations (
   time_zone text NOT NULL DEFAULT 'UTC',
   is_active boolean NOT NULL DEFAULT true,
   settings jsonb NOT NULL DEFAULT '{}'::jsonb,
-  created_by uuid,
+  created_by bigint,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
@@ -71,9 +71,9 @@ CREATE TRIGGER organizations_touch BEFORE UPDATE ON organizations
 SELECT app.enable_tenant_rls('organizations', 'id');
 
 CREATE TABLE audit_log (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid REFERENCES organizations (id) ON DELETE SET NULL,
-  actor_id uuid,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint REFERENCES organizations (id) ON DELETE SET NULL,
+  actor_id bigint,
   entity text NOT NULL,
   entity_id text,
   action text NOT NULL,

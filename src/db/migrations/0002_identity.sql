@@ -2,7 +2,7 @@
 -- second factor, password history, login challenges and security events.
 
 CREATE TABLE users (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   email text NOT NULL,
   password_hash text,
   username text NOT NULL DEFAULT '',
@@ -18,7 +18,7 @@ CREATE TABLE users (
   must_change_password boolean NOT NULL DEFAULT false,
   password_changed_at timestamptz,
   sales_target numeric(16, 2) NOT NULL DEFAULT 0 CHECK (sales_target >= 0),
-  team_id uuid,
+  team_id bigint,
   login_count integer NOT NULL DEFAULT 0,
   last_login timestamptz,
   failed_login_count integer NOT NULL DEFAULT 0,
@@ -34,7 +34,7 @@ CREATE UNIQUE INDEX users_email_key ON users (email);
 CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 CREATE TABLE permissions (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   code text NOT NULL UNIQUE CHECK (code ~ '^[a-z_]+:[a-z_]+$'),
   name text NOT NULL,
   category text NOT NULL,
@@ -42,8 +42,8 @@ CREATE TABLE permissions (
 );
 
 CREATE TABLE roles (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   name text NOT NULL CHECK (length(trim(name)) > 0),
   description text NOT NULL DEFAULT '',
   is_default boolean NOT NULL DEFAULT false,
@@ -55,19 +55,19 @@ CREATE TRIGGER roles_touch BEFORE UPDATE ON roles FOR EACH ROW EXECUTE FUNCTION 
 SELECT app.enable_tenant_rls('roles');
 
 CREATE TABLE role_permissions (
-  role_id uuid NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
-  permission_id uuid NOT NULL REFERENCES permissions (id) ON DELETE CASCADE,
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  role_id bigint NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
+  permission_id bigint NOT NULL REFERENCES permissions (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   PRIMARY KEY (role_id, permission_id)
 );
 CREATE INDEX role_permissions_org ON role_permissions (organization_id);
 SELECT app.enable_tenant_rls('role_permissions');
 
 CREATE TABLE memberships (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  role_id uuid REFERENCES roles (id) ON DELETE SET NULL,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role_id bigint REFERENCES roles (id) ON DELETE SET NULL,
   is_active boolean NOT NULL DEFAULT true,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
@@ -90,9 +90,9 @@ CREATE POLICY system_access ON users TO prs_system USING (true) WITH CHECK (true
 
 -- One row per login: the opaque session token (hashed) and the JWT family hang off it.
 CREATE TABLE auth_sessions (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  organization_id uuid REFERENCES organizations (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  organization_id bigint REFERENCES organizations (id) ON DELETE CASCADE,
   token_hash text NOT NULL UNIQUE,
   ip_address text NOT NULL DEFAULT '',
   user_agent text NOT NULL DEFAULT '',
@@ -105,8 +105,8 @@ CREATE TABLE auth_sessions (
 CREATE INDEX auth_sessions_user ON auth_sessions (user_id, created_at DESC);
 
 CREATE TABLE refresh_tokens (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  session_id uuid NOT NULL REFERENCES auth_sessions (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  session_id bigint NOT NULL REFERENCES auth_sessions (id) ON DELETE CASCADE,
   issued_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz NOT NULL,
   used_at timestamptz
@@ -115,8 +115,8 @@ CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
 
 -- Short-lived steps of a login: a second-factor challenge (mfa) or a forced password change.
 CREATE TABLE auth_challenges (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   purpose text NOT NULL CHECK (purpose IN ('mfa', 'password_change')),
   token_hash text NOT NULL UNIQUE,
   attempts integer NOT NULL DEFAULT 0,
@@ -127,8 +127,8 @@ CREATE TABLE auth_challenges (
 CREATE INDEX auth_challenges_user ON auth_challenges (user_id, purpose, created_at DESC);
 
 CREATE TABLE backup_codes (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   code_hash text NOT NULL,
   used_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
@@ -136,17 +136,17 @@ CREATE TABLE backup_codes (
 );
 
 CREATE TABLE password_history (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   password_hash text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX password_history_user ON password_history (user_id, created_at DESC);
 
 CREATE TABLE security_events (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid REFERENCES organizations (id) ON DELETE SET NULL,
-  user_id uuid REFERENCES users (id) ON DELETE SET NULL,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint REFERENCES organizations (id) ON DELETE SET NULL,
+  user_id bigint REFERENCES users (id) ON DELETE SET NULL,
   email text,
   event_type text NOT NULL,
   severity text NOT NULL DEFAULT 'low' CHECK (severity IN ('low', 'medium', 'high', 'critical')),
@@ -177,8 +177,8 @@ END $$;
 -- E-mails waiting to be sent (delivered by the mail worker when SMTP is configured; readable
 -- by administrators otherwise).
 CREATE TABLE email_outbox (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid REFERENCES organizations (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint REFERENCES organizations (id) ON DELETE CASCADE,
   recipient text NOT NULL,
   subject text NOT NULL,
   body text NOT NULL,

@@ -4,14 +4,14 @@
 -- Per-organisation counters for human codes (DLID0001, TXN-0001, INV-0001, …). The row lock
 -- taken by the upsert serialises concurrent callers, so codes never repeat or skip.
 CREATE TABLE code_sequences (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   name text NOT NULL,
   last_value bigint NOT NULL,
   PRIMARY KEY (organization_id, name)
 );
 SELECT app.enable_tenant_rls('code_sequences');
 
-CREATE OR REPLACE FUNCTION app.next_code_value(org uuid, seq text) RETURNS bigint LANGUAGE sql AS $$
+CREATE OR REPLACE FUNCTION app.next_code_value(org bigint, seq text) RETURNS bigint LANGUAGE sql AS $$
   INSERT INTO code_sequences AS c (organization_id, name, last_value) VALUES (org, seq, 1)
   ON CONFLICT (organization_id, name) DO UPDATE SET last_value = c.last_value + 1
   RETURNING last_value
@@ -23,8 +23,8 @@ CREATE OR REPLACE FUNCTION app.format_code(prefix text, n bigint) RETURNS text L
 $$;
 
 CREATE TABLE clients (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
   client_name text NOT NULL CHECK (length(trim(client_name)) > 0),
   email text NOT NULL CHECK (email = lower(email)),
   phone_number text NOT NULL DEFAULT '',
@@ -38,8 +38,8 @@ CREATE TABLE clients (
   website text NOT NULL DEFAULT '',
   tax_id text NOT NULL DEFAULT '',
   contact_person text NOT NULL DEFAULT '',
-  created_by uuid NOT NULL REFERENCES users (id),
-  updated_by uuid REFERENCES users (id),
+  created_by bigint NOT NULL REFERENCES users (id),
+  updated_by bigint REFERENCES users (id),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz
@@ -51,14 +51,14 @@ CREATE TRIGGER clients_touch BEFORE UPDATE ON clients FOR EACH ROW EXECUTE FUNCT
 SELECT app.enable_tenant_rls('clients');
 
 CREATE TABLE projects (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
   name text NOT NULL CHECK (length(trim(name)) > 0),
   description text NOT NULL DEFAULT '',
   status text NOT NULL DEFAULT 'planning' CHECK (status IN ('planning', 'in_progress', 'completed', 'on_hold', 'cancelled')),
   start_date date,
   end_date date,
-  created_by uuid REFERENCES users (id),
+  created_by bigint REFERENCES users (id),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   CHECK (end_date IS NULL OR start_date IS NULL OR end_date >= start_date)
@@ -68,13 +68,13 @@ CREATE TRIGGER projects_touch BEFORE UPDATE ON projects FOR EACH ROW EXECUTE FUN
 SELECT app.enable_tenant_rls('projects');
 
 CREATE TABLE teams (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
   name text NOT NULL CHECK (length(trim(name)) > 0),
   description text NOT NULL DEFAULT '',
-  team_lead_id uuid REFERENCES users (id) ON DELETE SET NULL,
+  team_lead_id bigint REFERENCES users (id) ON DELETE SET NULL,
   contact_number text NOT NULL DEFAULT '',
-  created_by uuid REFERENCES users (id),
+  created_by bigint REFERENCES users (id),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
@@ -83,9 +83,9 @@ CREATE TRIGGER teams_touch BEFORE UPDATE ON teams FOR EACH ROW EXECUTE FUNCTION 
 SELECT app.enable_tenant_rls('teams');
 
 CREATE TABLE team_members (
-  team_id uuid NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  team_id bigint NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   added_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (team_id, user_id)
 );
@@ -93,19 +93,19 @@ CREATE INDEX team_members_user ON team_members (organization_id, user_id);
 SELECT app.enable_tenant_rls('team_members');
 
 CREATE TABLE team_projects (
-  team_id uuid NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
-  project_id uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  team_id bigint NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+  project_id bigint NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   PRIMARY KEY (team_id, project_id)
 );
 SELECT app.enable_tenant_rls('team_projects');
 
 CREATE TABLE deals (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
   deal_code text NOT NULL,
-  client_id uuid NOT NULL REFERENCES clients (id) ON DELETE RESTRICT,
-  project_id uuid REFERENCES projects (id) ON DELETE SET NULL,
+  client_id bigint NOT NULL REFERENCES clients (id) ON DELETE RESTRICT,
+  project_id bigint REFERENCES projects (id) ON DELETE SET NULL,
   deal_name text NOT NULL DEFAULT '',
   deal_value numeric(16, 2) NOT NULL CHECK (deal_value > 0),
   currency char(3) NOT NULL DEFAULT 'USD',
@@ -123,10 +123,10 @@ CREATE TABLE deals (
   verified_total numeric(16, 2) NOT NULL DEFAULT 0,
   payment_count integer NOT NULL DEFAULT 0,
   version integer NOT NULL DEFAULT 1,
-  approved_by uuid REFERENCES users (id),
+  approved_by bigint REFERENCES users (id),
   approved_at timestamptz,
-  created_by uuid NOT NULL REFERENCES users (id),
-  updated_by uuid REFERENCES users (id),
+  created_by bigint NOT NULL REFERENCES users (id),
+  updated_by bigint REFERENCES users (id),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz,
@@ -141,9 +141,9 @@ CREATE TRIGGER deals_touch BEFORE UPDATE ON deals FOR EACH ROW EXECUTE FUNCTION 
 SELECT app.enable_tenant_rls('deals');
 
 CREATE TABLE payments (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
-  deal_id uuid NOT NULL REFERENCES deals (id) ON DELETE RESTRICT,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  deal_id bigint NOT NULL REFERENCES deals (id) ON DELETE RESTRICT,
   transaction_id text NOT NULL,
   payment_date date NOT NULL,
   received_amount numeric(16, 2) NOT NULL CHECK (received_amount > 0),
@@ -156,12 +156,12 @@ CREATE TABLE payments (
   receipt_name text,
   status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'verified', 'rejected', 'refunded', 'bad_debt')),
   verified_amount numeric(16, 2) CHECK (verified_amount IS NULL OR verified_amount >= 0),
-  verified_by uuid REFERENCES users (id),
+  verified_by bigint REFERENCES users (id),
   verified_at timestamptz,
   verification_remarks text NOT NULL DEFAULT '',
   info_requested boolean NOT NULL DEFAULT false,
   version integer NOT NULL DEFAULT 1,
-  created_by uuid NOT NULL REFERENCES users (id),
+  created_by bigint NOT NULL REFERENCES users (id),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (organization_id, transaction_id),
@@ -174,11 +174,11 @@ CREATE TRIGGER payments_touch BEFORE UPDATE ON payments FOR EACH ROW EXECUTE FUN
 SELECT app.enable_tenant_rls('payments');
 
 CREATE TABLE payment_approvals (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
-  payment_id uuid NOT NULL REFERENCES payments (id) ON DELETE CASCADE,
-  deal_id uuid NOT NULL REFERENCES deals (id) ON DELETE CASCADE,
-  approved_by uuid NOT NULL REFERENCES users (id),
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  payment_id bigint NOT NULL REFERENCES payments (id) ON DELETE CASCADE,
+  deal_id bigint NOT NULL REFERENCES deals (id) ON DELETE CASCADE,
+  approved_by bigint NOT NULL REFERENCES users (id),
   decision text NOT NULL CHECK (decision IN ('approved', 'rejected', 'requires_info', 'refunded', 'bad_debt')),
   verified_amount numeric(16, 2),
   remarks text NOT NULL DEFAULT '',
@@ -191,11 +191,11 @@ CREATE INDEX payment_approvals_org ON payment_approvals (organization_id, create
 SELECT app.enable_tenant_rls('payment_approvals');
 
 CREATE TABLE invoices (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
   invoice_code text NOT NULL,
-  payment_id uuid NOT NULL UNIQUE REFERENCES payments (id) ON DELETE CASCADE,
-  deal_id uuid NOT NULL REFERENCES deals (id) ON DELETE CASCADE,
+  payment_id bigint NOT NULL UNIQUE REFERENCES payments (id) ON DELETE CASCADE,
+  deal_id bigint NOT NULL REFERENCES deals (id) ON DELETE CASCADE,
   amount numeric(16, 2) NOT NULL,
   tax_amount numeric(16, 2) NOT NULL DEFAULT 0,
   total_amount numeric(16, 2) NOT NULL,
@@ -216,11 +216,11 @@ SELECT app.enable_tenant_rls('invoices');
 
 -- The human-readable history of a deal (and of a client), shown in the UI.
 CREATE TABLE activity_logs (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  deal_id uuid REFERENCES deals (id) ON DELETE CASCADE,
-  client_id uuid REFERENCES clients (id) ON DELETE CASCADE,
-  user_id uuid REFERENCES users (id) ON DELETE SET NULL,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  deal_id bigint REFERENCES deals (id) ON DELETE CASCADE,
+  client_id bigint REFERENCES clients (id) ON DELETE CASCADE,
+  user_id bigint REFERENCES users (id) ON DELETE SET NULL,
   action text NOT NULL,
   description text NOT NULL,
   metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
@@ -232,8 +232,8 @@ SELECT app.enable_tenant_rls('activity_logs');
 
 -- Stored first responses of requests that carried an Idempotency-Key.
 CREATE TABLE idempotency_keys (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   key text NOT NULL,
   method text NOT NULL,
   path text NOT NULL,

@@ -3,13 +3,13 @@
 
 -- Rates recorded by the organisation: 1 <from_currency> = <rate> <to_currency> from rate_date on.
 CREATE TABLE exchange_rates (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   rate_date date NOT NULL,
   from_currency char(3) NOT NULL CHECK (from_currency ~ '^[A-Z]{3}$'),
   to_currency char(3) NOT NULL CHECK (to_currency ~ '^[A-Z]{3}$'),
   rate numeric(18, 8) NOT NULL CHECK (rate > 0),
-  created_by uuid REFERENCES users (id) ON DELETE SET NULL,
+  created_by bigint REFERENCES users (id) ON DELETE SET NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   CHECK (from_currency <> to_currency),
   UNIQUE (organization_id, from_currency, to_currency, rate_date)
@@ -18,7 +18,7 @@ SELECT app.enable_tenant_rls('exchange_rates');
 
 -- The rate in force on a day: 1 for the same currency, else the latest rate recorded on or
 -- before that day, else NULL (no conversion is possible).
-CREATE OR REPLACE FUNCTION app.fx_rate(org uuid, from_ccy text, to_ccy text, on_day date) RETURNS numeric
+CREATE OR REPLACE FUNCTION app.fx_rate(org bigint, from_ccy text, to_ccy text, on_day date) RETURNS numeric
 LANGUAGE sql STABLE AS $$
   SELECT CASE WHEN upper(from_ccy) = upper(to_ccy) THEN 1::numeric ELSE (
     SELECT r.rate FROM exchange_rates r
@@ -28,12 +28,12 @@ $$;
 
 -- A salesperson's commission rate (%) from a day on; without a plan the rate is 5.00.
 CREATE TABLE commission_plans (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   rate numeric(5, 2) NOT NULL DEFAULT 5.00 CHECK (rate >= 0 AND rate <= 100),
   effective_from date NOT NULL,
-  created_by uuid REFERENCES users (id) ON DELETE SET NULL,
+  created_by bigint REFERENCES users (id) ON DELETE SET NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (organization_id, user_id, effective_from)
@@ -45,11 +45,11 @@ SELECT app.enable_tenant_rls('commission_plans');
 -- not-yet-approved accrual `reversed`, or (once approved or paid) adds a `reversal` row with
 -- the negated figures in the period of the write-off, linked both ways.
 CREATE TABLE commission_accruals (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
-  user_id uuid NOT NULL REFERENCES users (id),
-  payment_id uuid NOT NULL REFERENCES payments (id) ON DELETE RESTRICT,
-  deal_id uuid NOT NULL REFERENCES deals (id) ON DELETE RESTRICT,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  user_id bigint NOT NULL REFERENCES users (id),
+  payment_id bigint NOT NULL REFERENCES payments (id) ON DELETE RESTRICT,
+  deal_id bigint NOT NULL REFERENCES deals (id) ON DELETE RESTRICT,
   kind text NOT NULL DEFAULT 'accrual' CHECK (kind IN ('accrual', 'reversal')),
   amount numeric(16, 2) NOT NULL,
   currency char(3) NOT NULL,
@@ -60,8 +60,8 @@ CREATE TABLE commission_accruals (
   commission numeric(16, 2),
   status text NOT NULL CHECK (status IN ('needs_rate', 'pending', 'approved', 'paid', 'reversed')),
   period_date date NOT NULL,
-  reverses_id uuid REFERENCES commission_accruals (id),
-  reversed_by_id uuid REFERENCES commission_accruals (id),
+  reverses_id bigint REFERENCES commission_accruals (id),
+  reversed_by_id bigint REFERENCES commission_accruals (id),
   reversal_reason text,
   reversed_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
@@ -83,9 +83,9 @@ SELECT app.enable_tenant_rls('commission_accruals');
 -- org admin made (rate override, bonus, penalty, payout currency and rate) and the approval state.
 -- The unique key makes runs idempotent per (user, period).
 CREATE TABLE commission_statements (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
-  user_id uuid NOT NULL REFERENCES users (id),
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT,
+  user_id bigint NOT NULL REFERENCES users (id),
   period_kind text NOT NULL CHECK (period_kind IN ('daily', 'weekly', 'monthly', 'yearly')),
   start_date date NOT NULL,
   end_date date NOT NULL,
@@ -102,13 +102,13 @@ CREATE TABLE commission_statements (
   needs_rate_count integer NOT NULL DEFAULT 0,
   status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'paid')),
   computed_at timestamptz,
-  approved_by uuid REFERENCES users (id),
+  approved_by bigint REFERENCES users (id),
   approved_at timestamptz,
-  paid_by uuid REFERENCES users (id),
+  paid_by bigint REFERENCES users (id),
   paid_at timestamptz,
   version integer NOT NULL DEFAULT 1,
-  created_by uuid REFERENCES users (id),
-  updated_by uuid REFERENCES users (id),
+  created_by bigint REFERENCES users (id),
+  updated_by bigint REFERENCES users (id),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (organization_id, user_id, period_kind, start_date),
@@ -123,9 +123,9 @@ SELECT app.enable_tenant_rls('commission_statements');
 -- in the organisation's currency, whether the day qualifies, and the run of consecutive
 -- qualifying days ending that day.
 CREATE TABLE daily_streak_records (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   date date NOT NULL,
   deals_closed integer NOT NULL DEFAULT 0,
   total_value numeric(18, 2) NOT NULL DEFAULT 0,

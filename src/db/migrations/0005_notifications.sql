@@ -2,10 +2,10 @@
 -- durable background-job queue, and e-mail delivery state on the outbox of 0002.
 
 CREATE TABLE notifications (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  recipient_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  recipient_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   -- NULL for platform notifications (e.g. a new organisation, addressed to Super Admins).
-  organization_id uuid REFERENCES organizations (id) ON DELETE CASCADE,
+  organization_id bigint REFERENCES organizations (id) ON DELETE CASCADE,
   notification_type text NOT NULL CHECK (notification_type ~ '^[a-z][a-z0-9_]{0,63}$'),
   priority text NOT NULL DEFAULT 'medium' CHECK (priority IN ('low', 'medium', 'high', 'urgent')),
   category text NOT NULL DEFAULT 'business' CHECK (length(category) BETWEEN 1 AND 64),
@@ -35,7 +35,7 @@ CREATE POLICY own_notifications ON notifications TO prs_app
 
 -- One row per user (created on first change; absent means the defaults).
 CREATE TABLE notification_settings (
-  user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  user_id bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
   enable_client_notifications boolean NOT NULL DEFAULT true,
   enable_deal_notifications boolean NOT NULL DEFAULT true,
   enable_user_management_notifications boolean NOT NULL DEFAULT true,
@@ -69,21 +69,21 @@ CREATE POLICY system_access ON notification_settings TO prs_system USING (true) 
 -- Per organisation, or global (organization_id NULL, managed by Super Admins). Title and
 -- message use {{variable}} placeholders.
 CREATE TABLE notification_templates (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  organization_id uuid REFERENCES organizations (id) ON DELETE CASCADE,
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization_id bigint REFERENCES organizations (id) ON DELETE CASCADE,
   notification_type text NOT NULL CHECK (notification_type ~ '^[a-z][a-z0-9_]{0,63}$'),
   name text NOT NULL DEFAULT '',
   title_template text NOT NULL CHECK (length(trim(title_template)) > 0),
   message_template text NOT NULL DEFAULT '',
   available_variables text[] NOT NULL DEFAULT '{}',
   is_active boolean NOT NULL DEFAULT true,
-  created_by uuid REFERENCES users (id) ON DELETE SET NULL,
-  updated_by uuid REFERENCES users (id) ON DELETE SET NULL,
+  created_by bigint REFERENCES users (id) ON DELETE SET NULL,
+  updated_by bigint REFERENCES users (id) ON DELETE SET NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX notification_templates_type_key
-  ON notification_templates (COALESCE(organization_id, '00000000-0000-0000-0000-000000000000'::uuid), notification_type);
+  ON notification_templates (COALESCE(organization_id, 0::bigint), notification_type);
 CREATE TRIGGER notification_templates_touch BEFORE UPDATE ON notification_templates FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 ALTER TABLE notification_templates ENABLE ROW LEVEL SECURITY;
 ALTER TABLE notification_templates FORCE ROW LEVEL SECURITY;
@@ -95,8 +95,8 @@ CREATE POLICY system_access ON notification_templates TO prs_system USING (true)
 -- Single-use tokens for opening /ws/notifications/ (stored hashed, valid for seconds).
 CREATE TABLE ws_tokens (
   token_hash text PRIMARY KEY,
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  session_id uuid NOT NULL REFERENCES auth_sessions (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  session_id bigint NOT NULL REFERENCES auth_sessions (id) ON DELETE CASCADE,
   expires_at timestamptz NOT NULL,
   used_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now()
@@ -110,10 +110,10 @@ CREATE POLICY system_access ON ws_tokens TO prs_system USING (true) WITH CHECK (
 -- Durable background work. A runner claims due rows (FOR UPDATE SKIP LOCKED) with a lease in
 -- locked_until; a crashed runner's lease runs out and another one takes the job over.
 CREATE TABLE jobs (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   kind text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_.:-]{0,63}$'),
   payload jsonb NOT NULL DEFAULT '{}'::jsonb,
-  organization_id uuid REFERENCES organizations (id) ON DELETE CASCADE,
+  organization_id bigint REFERENCES organizations (id) ON DELETE CASCADE,
   -- At most one pending job per key (recurring jobs, "once per payment and day").
   dedupe_key text,
   run_at timestamptz NOT NULL DEFAULT now(),
@@ -141,7 +141,7 @@ CREATE POLICY system_access ON jobs TO prs_system USING (true) WITH CHECK (true)
 ALTER TABLE email_outbox
   ADD COLUMN status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
   ADD COLUMN last_error text,
-  ADD COLUMN notification_id uuid REFERENCES notifications (id) ON DELETE SET NULL,
+  ADD COLUMN notification_id bigint REFERENCES notifications (id) ON DELETE SET NULL,
   ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
 UPDATE email_outbox SET status = 'sent' WHERE sent_at IS NOT NULL;
 CREATE INDEX email_outbox_org_time ON email_outbox (organization_id, created_at DESC);

@@ -10,10 +10,10 @@
 
 -- Per day: short ranges (today, this week, a chart of days).
 CREATE TABLE sales_daily (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   status text NOT NULL,
   day date NOT NULL,
-  user_id uuid NOT NULL,
+  user_id bigint NOT NULL,
   currency char(3) NOT NULL,
   amount numeric(18, 2) NOT NULL DEFAULT 0,
   payments integer NOT NULL DEFAULT 0,
@@ -24,10 +24,10 @@ SELECT app.enable_tenant_rls('sales_daily');
 
 -- Per calendar month (month = its first day): the whole months of long ranges.
 CREATE TABLE sales_monthly (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   status text NOT NULL,
   month date NOT NULL,
-  user_id uuid NOT NULL,
+  user_id bigint NOT NULL,
   currency char(3) NOT NULL,
   amount numeric(18, 2) NOT NULL DEFAULT 0,
   payments integer NOT NULL DEFAULT 0,
@@ -38,8 +38,8 @@ SELECT app.enable_tenant_rls('sales_monthly');
 
 -- All time, with the payment method (verifier panels, all-time totals).
 CREATE TABLE payment_totals (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  user_id uuid NOT NULL,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL,
   status text NOT NULL,
   payment_method text NOT NULL,
   currency char(3) NOT NULL,
@@ -51,8 +51,8 @@ SELECT app.enable_tenant_rls('payment_totals');
 
 -- Live deals per salesperson and verification status.
 CREATE TABLE deal_totals (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  user_id uuid NOT NULL,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  user_id bigint NOT NULL,
   verification_status text NOT NULL,
   deals integer NOT NULL DEFAULT 0,
   PRIMARY KEY (organization_id, user_id, verification_status)
@@ -61,9 +61,9 @@ SELECT app.enable_tenant_rls('deal_totals');
 
 -- Live deals per client, salesperson and currency (client panels: value, paid, outstanding).
 CREATE TABLE client_totals (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  client_id uuid NOT NULL,
-  user_id uuid NOT NULL,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  client_id bigint NOT NULL,
+  user_id bigint NOT NULL,
   currency char(3) NOT NULL,
   deals integer NOT NULL DEFAULT 0,
   deal_value numeric(18, 2) NOT NULL DEFAULT 0,
@@ -76,7 +76,7 @@ SELECT app.enable_tenant_rls('client_totals');
 -- Invoices per status, spread over 8 buckets (by id) so that concurrent writers of one
 -- organisation rarely wait for the same counter row.
 CREATE TABLE invoice_totals (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   status text NOT NULL,
   bucket smallint NOT NULL,
   invoices integer NOT NULL DEFAULT 0,
@@ -94,7 +94,7 @@ CREATE OR REPLACE FUNCTION app.payment_money(status text, received numeric, veri
   LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN status = 'verified' THEN COALESCE(verified, 0) ELSE received END $$;
 
 CREATE OR REPLACE FUNCTION app.add_payment_totals(
-  p_org uuid, p_user uuid, p_currency text, p_status text, p_method text, p_day date, p_amount numeric, p_n integer
+  p_org bigint, p_user bigint, p_currency text, p_status text, p_method text, p_day date, p_amount numeric, p_n integer
 ) RETURNS void LANGUAGE sql AS $$
   INSERT INTO sales_daily AS t (organization_id, status, day, user_id, currency, amount, payments)
   VALUES (p_org, p_status, p_day, p_user, p_currency, p_amount, p_n)
@@ -211,8 +211,8 @@ END $$;
 CREATE TRIGGER deals_totals AFTER INSERT OR UPDATE OR DELETE ON deals
   FOR EACH ROW EXECUTE FUNCTION app.deals_maintain_totals();
 
-CREATE OR REPLACE FUNCTION app.invoice_bucket(id uuid) RETURNS smallint
-  LANGUAGE sql IMMUTABLE AS $$ SELECT (get_byte(uuid_send(id), 15) % 8)::smallint $$;
+CREATE OR REPLACE FUNCTION app.invoice_bucket(id bigint) RETURNS smallint
+  LANGUAGE sql IMMUTABLE AS $$ SELECT (id % 8)::smallint $$;
 
 CREATE OR REPLACE FUNCTION app.invoices_maintain_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -236,7 +236,7 @@ CREATE TRIGGER invoices_totals AFTER INSERT OR UPDATE OR DELETE ON invoices
   FOR EACH ROW EXECUTE FUNCTION app.invoices_maintain_totals();
 
 -- Recomputes one organisation's aggregates from its rows (set-based: used after bulk loads).
-CREATE OR REPLACE FUNCTION app.rebuild_dashboard_totals(p_org uuid) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION app.rebuild_dashboard_totals(p_org bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM sales_daily WHERE organization_id = p_org;
   DELETE FROM sales_monthly WHERE organization_id = p_org;
@@ -246,7 +246,7 @@ BEGIN
   DELETE FROM invoice_totals WHERE organization_id = p_org;
 
   CREATE TEMP TABLE IF NOT EXISTS rebuild_payment_rows (
-    status text, day date, user_id uuid, currency char(3), method text, amount numeric, n integer
+    status text, day date, user_id bigint, currency char(3), method text, amount numeric, n integer
   ) ON COMMIT DROP;
   TRUNCATE rebuild_payment_rows;
   INSERT INTO rebuild_payment_rows

@@ -3,7 +3,7 @@
 -- primary key is what makes a repeated or concurrent run of the same day a no-op, whatever the
 -- jobs table says (its dedupe key only covers jobs still pending).
 CREATE TABLE streak_rollovers (
-  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   date date NOT NULL,
   finalised_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (organization_id, date)

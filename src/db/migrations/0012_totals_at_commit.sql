@@ -12,12 +12,12 @@
 -- only while the transaction commits and two committing transactions cannot deadlock on them.
 CREATE UNLOGGED TABLE totals_pending (
   xact xid8 NOT NULL DEFAULT pg_current_xact_id(),
-  organization_id uuid NOT NULL,
+  organization_id bigint NOT NULL,
   -- p: a payment's money (sales_daily, sales_monthly, payment_totals); d: a deal's count
   -- (deal_totals); c: a deal's client panel (client_totals); i: an invoice (invoice_totals).
   target "char" NOT NULL,
-  user_id uuid,
-  client_id uuid,
+  user_id bigint,
+  client_id bigint,
   currency char(3),
   status text,
   method text,
@@ -31,7 +31,7 @@ CREATE INDEX totals_pending_xact ON totals_pending (xact);
 SELECT app.enable_tenant_rls('totals_pending');
 
 CREATE OR REPLACE FUNCTION app.add_payment_totals(
-  p_org uuid, p_user uuid, p_currency text, p_status text, p_method text, p_day date, p_amount numeric, p_n integer
+  p_org bigint, p_user bigint, p_currency text, p_status text, p_method text, p_day date, p_amount numeric, p_n integer
 ) RETURNS void LANGUAGE sql AS $$
   INSERT INTO totals_pending (organization_id, target, user_id, currency, status, method, day, n, amount)
   VALUES (p_org, 'p', p_user, p_currency, p_status, p_method, p_day, p_n, p_amount);
@@ -111,8 +111,8 @@ CREATE CONSTRAINT TRIGGER totals_pending_fold AFTER INSERT ON totals_pending
 
 -- A rebuild recomputes from the rows as this transaction sees them, which already include its
 -- own pending changes: those must not be folded in a second time.
-ALTER FUNCTION app.rebuild_dashboard_totals(uuid) RENAME TO rebuild_dashboard_totals_from_rows;
-CREATE FUNCTION app.rebuild_dashboard_totals(p_org uuid) RETURNS void LANGUAGE plpgsql AS $$
+ALTER FUNCTION app.rebuild_dashboard_totals(bigint) RENAME TO rebuild_dashboard_totals_from_rows;
+CREATE FUNCTION app.rebuild_dashboard_totals(p_org bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM totals_pending WHERE xact = pg_current_xact_id() AND organization_id = p_org;
   PERFORM app.rebuild_dashboard_totals_from_rows(p_org);

@@ -15,7 +15,7 @@ GRANT USAGE ON SCHEMA codes TO prs_app, prs_system;
 
 -- Creates the sequence as the schema's owner (the application roles may not create objects).
 -- Only for the organisation in scope (or from system scope), so no tenant can set another's start.
-CREATE OR REPLACE FUNCTION app.create_code_sequence(org uuid, seq text, start bigint) RETURNS void
+CREATE OR REPLACE FUNCTION app.create_code_sequence(org bigint, seq text, start bigint) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
   IF seq !~ '^[a-z_]{1,24}$' THEN RAISE EXCEPTION 'invalid code name %', seq USING ERRCODE = '22023'; END IF;
@@ -29,11 +29,11 @@ BEGIN
     NULL; -- created meanwhile by a concurrent first draw, which this one waited for
   END;
 END $$;
-REVOKE ALL ON FUNCTION app.create_code_sequence(uuid, text, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.create_code_sequence(uuid, text, bigint) TO prs_app, prs_system;
+REVOKE ALL ON FUNCTION app.create_code_sequence(bigint, text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.create_code_sequence(bigint, text, bigint) TO prs_app, prs_system;
 
 -- Runs as the caller: the start row is read under the caller's row-level security.
-CREATE OR REPLACE FUNCTION app.next_code_value(org uuid, seq text) RETURNS bigint LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION app.next_code_value(org bigint, seq text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   rel regclass := to_regclass(format('codes.%I', org::text || '/' || seq));
   last bigint;

@@ -53,7 +53,7 @@ export function listPermissions(tx: Tx): Promise<PermissionRow[]> {
 
 export function permissionsByIds(tx: Tx, ids: string[]): Promise<PermissionRow[]> {
   if (!ids.length) return Promise.resolve([]);
-  return rows<PermissionRow>(tx, sql`SELECT id, code, name, category FROM permissions WHERE id = ANY(${sql.param(ids)}::uuid[])`);
+  return rows<PermissionRow>(tx, sql`SELECT id, code, name, category FROM permissions WHERE id = ANY(${sql.param(ids)}::bigint[])`);
 }
 
 export function permissionsByCodes(tx: Tx, codes: readonly string[]): Promise<PermissionRow[]> {
@@ -105,7 +105,7 @@ export async function setRolePermissions(tx: Tx, orgId: string, roleId: string, 
   if (!permissionIds.length) return;
   await tx.execute(
     sql`INSERT INTO role_permissions (role_id, permission_id, organization_id)
-        SELECT ${roleId}, unnest(${sql.param(permissionIds)}::uuid[]), ${orgId} ON CONFLICT DO NOTHING`,
+        SELECT ${roleId}, unnest(${sql.param(permissionIds)}::bigint[]), ${orgId} ON CONFLICT DO NOTHING`,
   );
 }
 

@@ -3,22 +3,22 @@ import { z } from 'zod';
 import { requireActor } from '../../http/auth.ts';
 import { inSystem, inTenant } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
-import { idParams, isUuid } from '../../http/fields.ts';
+import { idParams, isId, wireId } from '../../http/fields.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { BulkAssignBody } from '../users/schemas.ts';
 import { bulkAssignRoles } from '../users/service.ts';
 import * as repo from './repo.ts';
 import * as access from './service.ts';
 
-const PermissionOut = z.object({ id: z.string(), name: z.string(), codename: z.string(), category: z.string() });
+const PermissionOut = z.object({ id: wireId, name: z.string(), codename: z.string(), category: z.string() });
 const RoleOut = z.object({
-  id: z.string(),
+  id: wireId,
   name: z.string(),
   description: z.string(),
-  organization: z.string(),
+  organization: wireId,
   organization_name: z.string(),
   is_default: z.boolean(),
-  permissions: z.array(z.string()),
+  permissions: z.array(wireId),
   permission_codes: z.array(z.string()),
   user_count: z.number(),
 });
@@ -60,7 +60,7 @@ export async function accessRoutes(app: AppInstance) {
       const actor = requireActor(request);
       const wanted = request.query.organization;
       if (actor.isSuperuser && wanted) {
-        if (!isUuid(wanted)) throw notFound('Organisation not found.');
+        if (!isId(wanted)) throw notFound('Organisation not found.');
         return (await inTenant(request, (ctx) => access.listRoles(ctx), { orgId: wanted })).map(presentRole);
       }
       if (wanted && wanted !== actor.orgId) throw notFound('Organisation not found.');
@@ -75,7 +75,7 @@ export async function accessRoutes(app: AppInstance) {
   });
 
   app.get('/api/permissions/roles/:id/', { config: { permission: ['roles:view', 'roles:manage'] }, schema: { tags, params: idParams, response: { 200: RoleOut } } }, async (request) => {
-    if (!isUuid(request.params.id)) throw notFound('Role not found.');
+    if (!isId(request.params.id)) throw notFound('Role not found.');
     return presentRole(await inTenant(request, (ctx) => access.getRole(ctx, request.params.id)));
   });
 
@@ -86,20 +86,20 @@ export async function accessRoutes(app: AppInstance) {
       config: { permission: 'roles:manage' },
       schema: { tags, params: idParams, body: method === 'PUT' ? RoleBody : RolePatch, response: { 200: RoleOut } },
       handler: async (request) => {
-        if (!isUuid(request.params.id)) throw notFound('Role not found.');
+        if (!isId(request.params.id)) throw notFound('Role not found.');
         return presentRole(await inTenant(request, (ctx) => access.updateRole(ctx, request.params.id, request.body)));
       },
     });
   }
 
   app.delete('/api/permissions/roles/:id/', { config: { permission: 'roles:manage' }, schema: { tags, params: idParams } }, async (request, reply) => {
-    if (!isUuid(request.params.id)) throw notFound('Role not found.');
+    if (!isId(request.params.id)) throw notFound('Role not found.');
     await inTenant(request, (ctx) => access.deleteRole(ctx, request.params.id));
     return reply.code(204).send();
   });
 
   const assignmentResult = z.object({
-    successful_assignments: z.array(z.object({ user_id: z.string(), user_email: z.string(), role_id: z.string(), role_name: z.string() })),
+    successful_assignments: z.array(z.object({ user_id: wireId, user_email: z.string(), role_id: wireId, role_name: z.string() })),
     failed_assignments: z.array(z.object({ assignment: z.object({ user_id: z.string(), role_id: z.string() }), error: z.string() })),
     summary: z.object({ total: z.number(), successful: z.number(), failed: z.number() }),
   });

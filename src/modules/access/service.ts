@@ -4,7 +4,7 @@
 import type { Tx } from '../../db/database.ts';
 import { conflict, fieldError, forbidden, notFound, ValidationError } from '../../http/errors.ts';
 import type { ServiceContext } from '../../http/context.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import type { Actor } from '../../http/auth.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { notifyCreatedInOrg } from '../notifications/triggers.ts';
@@ -43,9 +43,9 @@ export async function getRole(ctx: Ctx, roleId: string) {
 
 /** Permission references may be ids or codes (ours or the old codenames). */
 async function resolvePermissions(ctx: Ctx, rawRefs: string[], alreadyGranted: ReadonlySet<string> = new Set()): Promise<string[]> {
-  const refs = rawRefs.map((r) => (isUuid(r) ? r.toLowerCase() : r));
-  const byId = await repo.permissionsByIds(ctx.tx, refs.filter(isUuid));
-  const codes = refs.filter((r) => !isUuid(r)).map((r) => resolvePermissionCode(r) ?? r);
+  const refs = rawRefs.map((r) => (isId(r) ? r.toLowerCase() : r));
+  const byId = await repo.permissionsByIds(ctx.tx, refs.filter(isId));
+  const codes = refs.filter((r) => !isId(r)).map((r) => resolvePermissionCode(r) ?? r);
   const byCode = await repo.permissionsByCodes(ctx.tx, codes);
   const found = [...byId, ...byCode];
   const unknown = refs.filter((r) => !found.some((p) => p.id === r || p.code === (resolvePermissionCode(r) ?? r)));
@@ -129,7 +129,7 @@ export async function deleteRole(ctx: Ctx, roleId: string) {
 
 /** Resolves a role given by id or by name (the web client sends names). */
 export async function resolveRole(ctx: ServiceContext, orgId: string, ref: string) {
-  const role = isUuid(ref) ? await repo.findRole(ctx.tx, orgId, ref) : await repo.findRoleByName(ctx.tx, orgId, ref.trim());
+  const role = isId(ref) ? await repo.findRole(ctx.tx, orgId, ref) : await repo.findRoleByName(ctx.tx, orgId, ref.trim());
   if (!role) {
     const aliases: Record<string, string> = { 'organization admin': 'Org Admin', 'org-admin': 'Org Admin', org_admin: 'Org Admin', 'team member': 'Team Member' };
     const alias = aliases[ref.trim().toLowerCase()];

@@ -19,7 +19,7 @@ export interface ActivityEntry {
  */
 export function activityInsertSql(ctx: ServiceContext, entry: ActivityEntry, from?: SQL): SQL {
   return sql`INSERT INTO activity_logs (organization_id, deal_id, client_id, user_id, action, description, metadata)
-    SELECT ${ctx.orgId}::uuid, ${entry.dealId ?? null}::uuid, ${entry.clientId ?? null}::uuid, ${ctx.actor?.userId ?? null}::uuid, ${entry.action}::text,
+    SELECT ${ctx.orgId}::bigint, ${entry.dealId ?? null}::bigint, ${entry.clientId ?? null}::bigint, ${ctx.actor?.userId ?? null}::bigint, ${entry.action}::text,
            ${entry.description}::text, ${jsonObjectSql(entry.metadata ?? {})}${from ? sql` FROM ${from}` : sql``}`;
 }
 

@@ -43,7 +43,7 @@ export function auditInsertSql(ctx: ServiceContext, entry: AuditEntry, from?: SQ
   const actorId = entry.actorId !== undefined ? entry.actorId : (ctx.actor?.userId ?? null);
   return sql`
     INSERT INTO audit_log (organization_id, actor_id, entity, entity_id, action, old_values, new_values, ip, user_agent, request_id)
-    SELECT ${orgId}::uuid, ${actorId}::uuid, ${entry.entity}::text, ${entry.entityId ?? null}::text, ${entry.action}::text,
+    SELECT ${orgId}::bigint, ${actorId}::bigint, ${entry.entity}::text, ${entry.entityId ?? null}::text, ${entry.action}::text,
            ${jsonOrNull(entry.oldValues)}, ${jsonOrNull(entry.newValues)}, ${ctx.meta.ip}::text, ${ctx.meta.userAgent}::text, ${ctx.meta.requestId}::text${from ? sql` FROM ${from}` : sql``}`;
 }
 

@@ -5,11 +5,13 @@ import { rows, sql } from '../../db/database.ts';
 import { inTenant } from '../../http/context.ts';
 import { pageEnvelope, pageOf, pageQueryFields, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
+import { wireId } from '../../http/fields.ts';
+import { idField } from '../../http/fields.ts';
 
 const AuditOut = z.object({
-  id: z.string(),
-  organization: z.string().nullable(),
-  actor: z.string().nullable(),
+  id: wireId,
+  organization: wireId.nullable(),
+  actor: wireId.nullable(),
   actor_email: z.string().nullable(),
   entity: z.string(),
   entity_id: z.string().nullable(),
@@ -28,11 +30,11 @@ const AuditQuery = z.object({
   entity: z.string().max(50).optional(),
   entity_id: z.string().max(64).optional(),
   action: z.string().max(50).optional(),
-  actor: z.uuid('Must be a valid id.').optional(),
+  actor: idField.optional(),
   date_from: dateField.optional(),
   date_to: dateField.optional(),
   /** Super Admins name the organisation whose trail they read. */
-  organization: z.uuid('Must be a valid id.').optional(),
+  organization: idField.optional(),
 });
 
 interface AuditRow {

@@ -5,7 +5,7 @@ import { requireActor } from '../../http/auth.ts';
 import { withAfterCommit } from '../../http/after-commit.ts';
 import { inSystem, requestMeta } from '../../http/context.ts';
 import { AppError, fieldError } from '../../http/errors.ts';
-import { idParams, isUuid, messageOut } from '../../http/fields.ts';
+import { idParams, isId, messageOut } from '../../http/fields.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { revokeUserSessions } from '../users/repo.ts';
@@ -124,7 +124,7 @@ export function authRoutes(kit: AuthKit) {
 
     app.delete('/api/auth/sessions/:id/', { schema: { tags, params: idParams, response: { 200: messageOut } } }, async (request) => {
       const actor = requireActor(request);
-      if (!isUuid(request.params.id)) throw fieldError('id', 'Session not found.');
+      if (!isId(request.params.id)) throw fieldError('id', 'Session not found.');
       await inSystem(request, async (ctx) => {
         await revokeOwnSession(ctx.tx, actor.userId, request.params.id);
         invalidateActors(ctx, { kind: 'session', id: request.params.id });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailField } from '../../http/fields.ts';
+import { emailField, wireId } from '../../http/fields.ts';
 import { UserOut } from '../users/schemas.ts';
 
 export const LoginBody = z.object({ email: emailField, password: z.string().min(1, 'This field may not be blank.').max(256) });
@@ -52,7 +52,7 @@ export const LoginOut = z.object({
 });
 
 export const SessionOut = z.object({
-  id: z.string(),
+  id: wireId,
   device: z.object({ browser: z.string(), os: z.string(), device: z.string() }),
   ip_address: z.string(),
   user_agent: z.string(),

@@ -1,6 +1,5 @@
 // Sessions: one row per login carrying the opaque token (hashed) and the JWT refresh family.
 // Refresh tokens rotate; presenting a used one revokes the whole session (reuse detection).
-import { randomUUID } from 'node:crypto';
 import { rows, sql, type Tx } from '../../db/database.ts';
 import type { AfterCommit } from '../../http/after-commit.ts';
 import type { RequestMeta } from '../../http/context.ts';
@@ -25,6 +24,15 @@ export interface IssuedSession {
   user_type: string;
 }
 
+/** A refresh token's row; its id is the token's `jti`. */
+async function issueRefreshToken(tx: Tx, sessionId: string, ttlSeconds: number): Promise<string> {
+  const [row] = await rows<{ id: string }>(
+    tx,
+    sql`INSERT INTO refresh_tokens (session_id, expires_at) VALUES (${sessionId}, now() + make_interval(secs => ${ttlSeconds})) RETURNING id`,
+  );
+  return row!.id;
+}
+
 /** Opens a session for a user who has passed every login step. */
 export async function openSession(kit: AuthKit, tx: Tx, meta: RequestMeta, userId: string, orgId: string | null): Promise<IssuedSession> {
   const token = newSessionToken();
@@ -34,9 +42,7 @@ export async function openSession(kit: AuthKit, tx: Tx, meta: RequestMeta, userI
         VALUES (${userId}, ${orgId}, ${hashToken(token)}, ${meta.ip}, ${meta.userAgent}, now() + make_interval(secs => ${kit.settings.sessionTtlSeconds}))
         RETURNING id`,
   );
-  const refreshId = randomUUID();
-  await tx.execute(sql`INSERT INTO refresh_tokens (id, session_id, expires_at)
-    VALUES (${refreshId}, ${session!.id}, now() + make_interval(secs => ${kit.settings.refreshTtlSeconds}))`);
+  const refreshId = await issueRefreshToken(tx, session!.id, kit.settings.refreshTtlSeconds);
   await tx.execute(sql`UPDATE users SET last_login = now(), login_count = login_count + 1, failed_login_count = 0, locked_until = NULL WHERE id = ${userId}`);
   const user = (await findUser(tx, userId, orgId))!;
   await recordSecurityEvent(tx, meta, { type: 'login_success', userId, orgId, email: user.email });
@@ -87,9 +93,7 @@ export async function refreshSession(
     await recordSecurityEvent(tx, meta, { type: 'refresh_token_reuse', severity: 'high', userId: claims.sub, orgId: current.organization_id });
     return unauthorized('Refresh token was already used; the session has been revoked.', 'token_reused');
   }
-  const nextId = randomUUID();
-  await tx.execute(sql`INSERT INTO refresh_tokens (id, session_id, expires_at)
-    VALUES (${nextId}, ${claims.sid}, now() + make_interval(secs => ${kit.settings.refreshTtlSeconds}))`);
+  const nextId = await issueRefreshToken(tx, claims.sid, kit.settings.refreshTtlSeconds);
   const [access, refresh] = await Promise.all([
     kit.jwt.sign('access', claims.sub, claims.sid),
     kit.jwt.sign('refresh', claims.sub, claims.sid, nextId),

@@ -7,7 +7,7 @@ import { rows, sql } from '../../db/database.ts';
 import { requireActor, type Actor } from '../../http/auth.ts';
 import { inSystem, inTenant, type ServiceContext } from '../../http/context.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 
 export type Ctx = ServiceContext & { actor: Actor };
 export type OwnedTable = 'clients' | 'teams' | 'projects';
@@ -16,7 +16,7 @@ const platformAdmin = (actor: Actor) => actor.isSuperuser && !actor.orgId;
 
 /** Runs fn in the organisation that owns row `id` of `table`; a malformed or unknown id is a 404. */
 export async function inRecordOrg<T>(request: FastifyRequest, table: OwnedTable, id: string, notFoundText: string, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  if (!isUuid(id)) throw notFound(notFoundText);
+  if (!isId(id)) throw notFound(notFoundText);
   const actor = requireActor(request);
   if (!platformAdmin(actor)) return inTenant(request, fn);
   const [owner] = await inSystem(request, (c) =>
@@ -34,7 +34,7 @@ export async function inRecordOrg<T>(request: FastifyRequest, table: OwnedTable,
 export async function inNamedOrg<T>(request: FastifyRequest, organization: unknown, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
   const actor = requireActor(request);
   if (!platformAdmin(actor)) return inTenant(request, fn);
-  const named = typeof organization === 'string' && isUuid(organization) ? organization : null;
+  const named = typeof organization === 'string' && isId(organization) ? organization : null;
   const exists = named
     ? (await inSystem(request, (c) => rows(c.tx, sql`SELECT 1 FROM organizations WHERE id = ${named}`))).length > 0
     : false;

@@ -104,7 +104,7 @@ export async function emailTaken(tx: Tx, orgId: string, email: string, exceptId?
   const found = await rows(
     tx,
     sql`SELECT 1 FROM clients WHERE organization_id = ${orgId} AND email = ${email} AND deleted_at IS NULL
-      AND id <> ${exceptId ?? '00000000-0000-0000-0000-000000000000'}`,
+      AND id <> ${exceptId ?? '0'}`,
   );
   return found.length > 0;
 }

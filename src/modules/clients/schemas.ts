@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailField } from '../../http/fields.ts';
+import { emailField, wireId } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 
 export const SATISFACTIONS = ['neutral', 'satisfied', 'unsatisfied'] as const;
@@ -63,18 +63,18 @@ export type ClientListFilters = z.infer<typeof ClientListQuery>;
 export const ActivityListQuery = z.object({ ...pageQueryFields });
 
 export const ActivityOut = z.object({
-  id: z.string(),
+  id: wireId,
   action: z.string(),
   description: z.string(),
   message: z.string(),
   timestamp: z.string(),
   created_at: z.string(),
   user: z.string().nullable(),
-  user_id: z.string().nullable(),
+  user_id: wireId.nullable(),
 });
 
 export const ClientOut = z.object({
-  id: z.string(),
+  id: wireId,
   client_name: z.string(),
   name: z.string(),
   email: z.string(),
@@ -90,12 +90,12 @@ export const ClientOut = z.object({
   tax_id: z.string(),
   contact_person: z.string(),
   primary_contact: z.string(),
-  organization: z.string(),
+  organization: wireId,
   created_at: z.string(),
   updated_at: z.string(),
-  created_by: z.object({ id: z.string(), full_name: z.string(), email: z.string() }),
+  created_by: z.object({ id: wireId, full_name: z.string(), email: z.string() }),
   created_by_name: z.string(),
-  updated_by: z.string().nullable(),
+  updated_by: wireId.nullable(),
   payment_status: z.string().nullable(),
   total_deals: z.number().int(),
   total_value: z.string().nullable(),

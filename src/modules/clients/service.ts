@@ -4,7 +4,7 @@ import type { SQL } from 'drizzle-orm';
 import { pgConstraint, pgErrorCode } from '../../db/errors.ts';
 import { sql } from '../../db/database.ts';
 import { conflict, fieldError, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { visibilityFor, visibleTo } from '../access/visibility.ts';
 import { logActivity } from '../activity/recorder.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
@@ -44,7 +44,7 @@ export async function listClients(ctx: Ctx, f: ClientListFilters, page: { limit:
   if (f.satisfaction) conditions.push(sql`c.satisfaction = ${f.satisfaction}`);
   if (f.client_type) conditions.push(sql`c.client_type = ${f.client_type}`);
   if (f.created_by) {
-    if (!isUuid(f.created_by)) throw fieldError('created_by', 'Select a valid user.');
+    if (!isId(f.created_by)) throw fieldError('created_by', 'Select a valid user.');
     conditions.push(sql`c.created_by = ${f.created_by}`);
   }
   return repo.listClients(ctx.tx, {
@@ -59,7 +59,7 @@ export async function listClients(ctx: Ctx, f: ClientListFilters, page: { limit:
 async function visibleClient(ctx: Ctx, id: string): Promise<repo.ClientRow> {
   const orgId = ctx.orgId;
   const visible = visibility(ctx);
-  const client = orgId && isUuid(id) ? await repo.findClient(ctx.tx, orgId, id, visible) : undefined;
+  const client = orgId && isId(id) ? await repo.findClient(ctx.tx, orgId, id, visible) : undefined;
   if (!client) throw notFound(NOT_FOUND);
   return client;
 }

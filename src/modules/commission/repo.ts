@@ -41,7 +41,7 @@ type PlanRates = Map<string, { rate: string; effective_from: string | null }>;
 
 /** Each user's plan in force on `day` (the newest from that day or before); `users` completes `user_id …`. */
 const planRatesSelect = (orgId: string, users: SQL, day: string): SQL =>
-  sql`SELECT DISTINCT ON (user_id) user_id, rate::text AS rate, to_char(effective_from, 'YYYY-MM-DD') AS effective_from
+  sql`SELECT DISTINCT ON (user_id) user_id::text AS user_id, rate::text AS rate, to_char(effective_from, 'YYYY-MM-DD') AS effective_from
       FROM commission_plans WHERE organization_id = ${orgId} AND user_id ${users} AND effective_from <= ${day}::date
       ORDER BY user_id, effective_from DESC`;
 
@@ -55,7 +55,7 @@ function planRatesOf(found: PlanRow[], userIds: string[]): PlanRates {
 /** Plan rates in force on `day` for several users (missing = default). */
 export async function planRates(tx: Tx, orgId: string, userIds: string[], day: string): Promise<PlanRates> {
   if (!userIds.length) return new Map();
-  return planRatesOf(await rows<PlanRow>(tx, planRatesSelect(orgId, sql`= ANY(${sql.param(userIds)}::uuid[])`, day)), userIds);
+  return planRatesOf(await rows<PlanRow>(tx, planRatesSelect(orgId, sql`= ANY(${sql.param(userIds)}::bigint[])`, day)), userIds);
 }
 
 export interface UserLite {
@@ -72,7 +72,7 @@ export function membersAmong(tx: Tx, orgId: string, ids: string[]): Promise<User
   return rows<UserLite>(
     tx,
     sql`SELECT u.id, ${USER_NAME} AS full_name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-        WHERE m.organization_id = ${orgId} AND u.id = ANY(${sql.param(ids)}::uuid[]) ORDER BY lower(${USER_NAME}), u.id`,
+        WHERE m.organization_id = ${orgId} AND u.id = ANY(${sql.param(ids)}::bigint[]) ORDER BY lower(${USER_NAME}), u.id`,
   );
 }
 
@@ -98,8 +98,8 @@ export interface AccrualAggregate {
  * reversed and those recorded in a former organisation currency do not count).
  */
 function accrualAggregatesSelect(orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): SQL {
-  const users = userIds ? sql`AND a.user_id = ANY(${sql.param(userIds)}::uuid[])` : sql``;
-  return sql`SELECT a.user_id, COALESCE(sum(a.base), 0)::text AS sales_base, COALESCE(sum(a.base * a.rate), 0)::text AS weighted_base,
+  const users = userIds ? sql`AND a.user_id = ANY(${sql.param(userIds)}::bigint[])` : sql``;
+  return sql`SELECT a.user_id::text AS user_id, COALESCE(sum(a.base), 0)::text AS sales_base, COALESCE(sum(a.base * a.rate), 0)::text AS weighted_base,
              count(*) FILTER (WHERE a.status <> 'needs_rate')::int AS accrual_count,
              count(*) FILTER (WHERE a.status = 'needs_rate')::int AS needs_rate_count
       FROM commission_accruals a
@@ -133,14 +133,14 @@ export interface StoredStatement {
 }
 
 export const STATEMENT_SELECT = sql`
-  SELECT s.id, s.user_id, s.period_kind, to_char(s.start_date, 'YYYY-MM-DD') AS start_date, to_char(s.end_date, 'YYYY-MM-DD') AS end_date,
+  SELECT s.id::text AS id, s.user_id::text AS user_id, s.period_kind, to_char(s.start_date, 'YYYY-MM-DD') AS start_date, to_char(s.end_date, 'YYYY-MM-DD') AS end_date,
          s.currency, s.payout_currency, s.exchange_rate::text AS exchange_rate, s.rate_override::text AS rate_override,
          s.sales_base::text AS sales_base, s.commission::text AS commission, s.bonus::text AS bonus, s.penalty::text AS penalty,
          s.final_amount::text AS final_amount, s.accrual_count, s.needs_rate_count, s.status, s.computed_at, s.approved_at, s.paid_at, s.version
   FROM commission_statements s`;
 
 function storedSelect(orgId: string, kind: PeriodKind, start: string, userIds: string[] | null): SQL {
-  const users = userIds ? sql`AND s.user_id = ANY(${sql.param(userIds)}::uuid[])` : sql``;
+  const users = userIds ? sql`AND s.user_id = ANY(${sql.param(userIds)}::bigint[])` : sql``;
   return sql`${STATEMENT_SELECT} WHERE s.organization_id = ${orgId} AND s.period_kind = ${kind} AND s.start_date = ${start}::date ${users}`;
 }
 
@@ -164,15 +164,16 @@ export interface StatementInputs {
  */
 export async function statementInputs(tx: Tx, orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): Promise<StatementInputs> {
   const stored = period.kind === 'custom' ? sql`${STATEMENT_SELECT} WHERE false` : storedSelect(orgId, period.kind, period.start, userIds);
-  const candidates = userIds ? sql`SELECT unnest(${sql.param(userIds)}::uuid[])` : sql`${salespeopleSelect(orgId)} UNION SELECT user_id FROM agg UNION SELECT user_id FROM st`;
+  const candidates = userIds ? sql`SELECT unnest(${sql.param(userIds)}::bigint[])` : sql`${salespeopleSelect(orgId)} UNION SELECT user_id FROM agg UNION SELECT user_id FROM st`;
   const [row] = await rows<Omit<StatementInputs, 'plans'> & { plans: PlanRow[] }>(
     tx,
     sql`WITH agg AS MATERIALIZED (${accrualAggregatesSelect(orgId, orgCurrency, period, userIds)}),
           st AS MATERIALIZED (${stored}),
           mem AS MATERIALIZED (SELECT u.id, ${USER_NAME} AS full_name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
                                WHERE m.organization_id = ${orgId} AND u.id IN (${candidates}))
+        -- Ids leave as text inside the JSON, as in every other row (bigint would be a JSON number).
         SELECT ${jsonRows(sql`SELECT * FROM agg`)} AS aggregates, ${jsonRows(sql`SELECT * FROM st`)} AS stored,
-          ${jsonRows(sql`SELECT * FROM mem ORDER BY lower(full_name), id`)} AS users,
+          ${jsonRows(sql`SELECT id::text AS id, full_name, email FROM mem ORDER BY lower(full_name), mem.id`)} AS users,
           ${jsonRows(planRatesSelect(orgId, sql`IN (SELECT id FROM mem)`, period.end))} AS plans`,
   );
   const plans = planRatesOf(row!.plans, row!.users.map((u) => u.id));

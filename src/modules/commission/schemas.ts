@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalInput } from '../../http/fields.ts';
+import { decimalInput, wireId } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { dateOnly } from '../payments/schemas.ts';
 import { PERIOD_KINDS } from './periods.ts';
@@ -79,10 +79,10 @@ export const PlanBody = z.object({ user_id: z.string().trim().max(64), rate: rat
 // Responses
 
 const money = z.string();
-const userLite = z.object({ id: z.string(), full_name: z.string(), email: z.string() });
+const userLite = z.object({ id: wireId, full_name: z.string(), email: z.string() });
 
 export const StatementOut = z.object({
-  id: z.string().nullable(),
+  id: wireId.nullable(),
   user: userLite,
   period: z.string(),
   start_date: z.string(),
@@ -119,11 +119,11 @@ export const SummaryOut = z.object({
 });
 
 export const AccrualOut = z.object({
-  id: z.string(),
+  id: wireId,
   kind: z.string(),
-  payment: z.string(),
+  payment: wireId,
   transaction_id: z.string(),
-  deal: z.string(),
+  deal: wireId,
   deal_id: z.string(),
   amount: money,
   currency: z.string(),
@@ -162,7 +162,8 @@ export const RunOut = z.object({
 });
 
 export const OrgAdminRow = z.object({
-  id: z.string().nullable(),
+  id: wireId.nullable(),
+  /** A JSON string on purpose: the web client's export keeps only rows whose user_id is a string. */
   user_id: z.string(),
   fullName: z.string(),
   email: z.string(),
@@ -185,12 +186,12 @@ export const OrgAdminRow = z.object({
 export const BulkOut = z.object({ message: z.string(), updated_commissions: z.array(OrgAdminRow) });
 
 export const ExchangeRateOut = z.object({
-  id: z.string(),
+  id: wireId,
   date: z.string(),
   from_currency: z.string(),
   to_currency: z.string(),
   rate: z.string(),
-  created_by: z.string().nullable(),
+  created_by: wireId.nullable(),
   created_at: z.string(),
 });
 export const ExchangeRateCreated = ExchangeRateOut.extend({ converted_accruals: z.number().int() });

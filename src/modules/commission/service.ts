@@ -5,7 +5,7 @@ import { rows, sql } from '../../db/database.ts';
 import { hasPermission, type Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { badRequest, conflict, fieldError, forbidden, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { streakRateRecorded } from '../streaks/service.ts';
 import { resolveMissingRates } from './accruals.ts';
@@ -79,7 +79,7 @@ export async function summary(ctx: Ctx, q: PeriodParams & { user_id?: string | u
 }
 
 export async function requireMember(ctx: ServiceContext, userId: string): Promise<repo.UserLite> {
-  const [user] = isUuid(userId) ? await repo.membersAmong(ctx.tx, orgOf(ctx), [userId]) : [];
+  const [user] = isId(userId) ? await repo.membersAmong(ctx.tx, orgOf(ctx), [userId]) : [];
   if (!user) throw notFound('User not found.');
   return user;
 }

@@ -6,7 +6,7 @@ import { rows, sql } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { badRequest, conflict, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { money } from '../../money.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { resolveMissingRates } from './accruals.ts';
@@ -145,7 +145,7 @@ export async function adjustStatements(ctx: Ctx, period: StoredPeriod, items: Ad
   const orgId = orgOf(ctx);
   const org = await repo.orgFacts(ctx.tx, orgId);
   const ids = uniq(items.map((i) => i.user_id));
-  if (ids.some((id) => !isUuid(id))) throw notFound('User not found.');
+  if (ids.some((id) => !isId(id))) throw notFound('User not found.');
   const members = await repo.membersAmong(ctx.tx, orgId, ids);
   if (members.length !== ids.length) throw notFound('User not found.');
   const before = new Map((await repo.storedStatements(ctx.tx, orgId, period.kind, period.start, ids)).map((s) => [s.user_id, s]));
@@ -188,7 +188,7 @@ export async function adjustStatements(ctx: Ctx, period: StoredPeriod, items: Ad
 }
 
 async function requireStatement(ctx: Ctx, id: string) {
-  const s = isUuid(id) ? await repo.findStatement(ctx.tx, orgOf(ctx), id, true) : undefined;
+  const s = isId(id) ? await repo.findStatement(ctx.tx, orgOf(ctx), id, true) : undefined;
   if (!s) throw notFound('Commission statement not found.');
   return s;
 }

@@ -8,6 +8,7 @@ import { toCents } from '../../money.ts';
 import { MONTHS, periodOf, type PeriodKind } from './periods.ts';
 import * as repo from './repo.ts';
 import { headline, orgFacts } from './service.ts';
+import { wireId } from '../../http/fields.ts';
 
 const byCurrency = z.array(z.object({ currency: z.string(), amount: z.string(), count: z.number() }));
 const periodQuery = z.object({ period: z.enum(['daily', 'weekly', 'monthly', 'quarterly', 'yearly']).optional() });
@@ -68,7 +69,7 @@ export async function analyticsRoutes(app: AppInstance) {
       schema: {
         tags,
         querystring: periodQuery,
-        response: { 200: z.object({ period: z.string(), currency: z.string(), people: z.array(z.object({ rank: z.number(), user_id: z.string(), name: z.string(), sales: z.string(), deals: z.number() })) }) },
+        response: { 200: z.object({ period: z.string(), currency: z.string(), people: z.array(z.object({ rank: z.number(), user_id: wireId, name: z.string(), sales: z.string(), deals: z.number() })) }) },
       },
     },
     async (request) =>

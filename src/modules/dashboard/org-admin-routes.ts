@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { inTenant } from '../../http/context.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { orgAdminDashboard } from './org-admin.ts';
+import { wireId } from '../../http/fields.ts';
 
 const byCurrency = z.array(z.object({ currency: z.string(), amount: z.string(), count: z.number() }));
 const dateRange = z.object({ start_date: z.string(), end_date: z.string() });
@@ -26,7 +27,7 @@ const OrgAdminDashboardOut = z.object({
   }),
   team_members: z.array(
     z.object({
-      id: z.string(), name: z.string(), role: z.string(), avatar: z.string().nullable(), performance: z.number(), target: z.string().nullable(),
+      id: wireId, name: z.string(), role: z.string(), avatar: z.string().nullable(), performance: z.number(), target: z.string().nullable(),
       status: z.enum(['online', 'offline', 'busy']), deals: z.number(), revenue: z.number(), currency: z.string(), revenue_by_currency: byCurrency,
     }),
   ),
@@ -41,7 +42,7 @@ const OrgAdminDashboardOut = z.object({
   }),
   recent_activities: z.array(
     z.object({
-      id: z.string(), type: z.string(), action: z.string(), details: z.string(), time: z.string(), timestamp: z.string(), user: z.string(),
+      id: wireId, type: z.string(), action: z.string(), details: z.string(), time: z.string(), timestamp: z.string(), user: z.string(),
       avatar: z.string().nullable(), status: z.enum(['success', 'warning', 'info', 'error']), entity: z.string(), entity_id: z.string().nullable(),
     }),
   ),

@@ -144,7 +144,7 @@ async function team(ctx: Ctx, orgId: string, currency: string, month: Period) {
                  SELECT 1 FROM audit_log a WHERE a.organization_id = ${orgId} AND a.actor_id = u.id
                    AND a.created_at >= now() - make_interval(mins => ${ONLINE_MINUTES}))) AS online
         FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN roles r ON r.id = m.role_id
-        WHERE m.organization_id = ${orgId} AND u.id = ANY(${sql.param(ids)}::uuid[])`,
+        WHERE m.organization_id = ${orgId} AND u.id = ANY(${sql.param(ids)}::bigint[])`,
   );
   const listed = ids.slice(0, TEAM_LIMIT);
   // Each listed member's verified money this month in every currency, and the deals it paid into.
@@ -154,7 +154,7 @@ async function team(ctx: Ctx, orgId: string, currency: string, month: Period) {
         FROM payments p JOIN deals d ON d.id = p.deal_id
         WHERE p.organization_id = ${orgId} AND p.status = 'verified' AND ${recordedSince(month.start)}
           AND p.payment_date BETWEEN ${month.start} AND ${month.end} AND d.deleted_at IS NULL
-          AND d.created_by = ANY(${sql.param(listed)}::uuid[])
+          AND d.created_by = ANY(${sql.param(listed)}::bigint[])
         GROUP BY 1, 2 ORDER BY 1, 2`,
   );
   const byId = new Map(details.map((d) => [d.id, d]));
@@ -248,8 +248,8 @@ async function activities(ctx: Ctx, orgId: string) {
                COALESCE(NULLIF(trim(u.first_name || ' ' || u.last_name), ''), u.email) AS user_name, u.profile_picture AS avatar,
                COALESCE(p.transaction_id, d.deal_code) AS ref, GREATEST(extract(epoch FROM now() - a.created_at), 0)::float8 AS age
         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-        LEFT JOIN payments p ON p.id = (CASE WHEN a.entity = 'payment' THEN a.entity_id::uuid END)
-        LEFT JOIN deals d ON d.id = (CASE WHEN a.entity = 'deal' THEN a.entity_id::uuid END)
+        LEFT JOIN payments p ON p.id = (CASE WHEN a.entity = 'payment' AND a.entity_id ~ '^[1-9][0-9]{0,17}$' THEN a.entity_id::bigint END)
+        LEFT JOIN deals d ON d.id = (CASE WHEN a.entity = 'deal' AND a.entity_id ~ '^[1-9][0-9]{0,17}$' THEN a.entity_id::bigint END)
         WHERE a.organization_id = ${orgId} ORDER BY a.created_at DESC, a.id DESC LIMIT ${ACTIVITY_LIMIT}`,
   );
   return list.map((r) => {

@@ -7,6 +7,7 @@ import type { AppInstance } from '../../http/types.ts';
 import * as dash from './service.ts';
 import { verifierDashboardRoutes } from './verifier-routes.ts';
 import { analyticsRoutes } from './analytics-routes.ts';
+import { wireId } from '../../http/fields.ts';
 
 const periodKind = z.enum(['daily', 'weekly', 'monthly', 'quarterly', 'yearly']);
 const money = z.string();
@@ -15,28 +16,28 @@ const bucket = z.object({ count: z.number(), total: money, currency: z.string(),
 const VerificationOut = z.object({ verified: bucket, pending: bucket, rejected: bucket });
 
 const PersonalOut = z.object({
-  user_info: z.object({ id: z.string(), email: z.string(), full_name: z.string(), organization: z.string(), role: z.string() }),
+  user_info: z.object({ id: wireId, email: z.string(), full_name: z.string(), organization: z.string(), role: z.string() }),
   sales_progress: z.object({
     current_sales: money, achieved: money, target: money, percentage: z.number(), deals_closed: z.number(), deals_pending: z.number(),
     period: z.string(), start_date: z.string(), end_date: z.string(), currency: z.string(), by_currency: byCurrency,
   }),
   outstanding_deals: z.array(z.object({
-    id: z.string(), deal_id: z.string(), client_name: z.string(), deal_value: z.number(), currency: z.string(), deal_date: z.string(),
+    id: wireId, deal_id: z.string(), client_name: z.string(), deal_value: z.number(), currency: z.string(), deal_date: z.string(),
     client_satisfaction: z.string(), client_status: z.string(),
   })),
   recent_payments: z.array(z.object({
-    id: z.string(), transaction_id: z.string(), client_name: z.string(), received_amount: money, currency: z.string(), payment_method: z.string(),
+    id: wireId, transaction_id: z.string(), client_name: z.string(), received_amount: money, currency: z.string(), payment_method: z.string(),
     payment_type: z.string(), status: z.string(), payment_date: z.string(),
   })),
   verification_status: VerificationOut,
 });
 
 const ClientRow = z.object({
-  client_id: z.string(), id: z.string(), client_name: z.string(), email: z.string(), phone_number: z.string(), nationality: z.string(), remarks: z.string(),
+  client_id: wireId, id: wireId, client_name: z.string(), email: z.string(), phone_number: z.string(), nationality: z.string(), remarks: z.string(),
   status: z.string(), payment_status: z.string(), total_deals: z.number(), total_value: money, paid_amount: money, outstanding_amount: money,
   currency: z.string(), last_payment_date: z.string().nullable(),
 });
-const TopClient = z.object({ client_id: z.number(), id: z.string(), client_name: z.string(), total_deals: z.number(), total_value: money });
+const TopClient = z.object({ client_id: wireId, id: wireId, client_name: z.string(), total_deals: z.number(), total_value: money });
 
 export async function dashboardRoutes(app: AppInstance) {
   await app.register(verifierDashboardRoutes);
@@ -70,8 +71,8 @@ export async function dashboardRoutes(app: AppInstance) {
     type: z.string(), period: z.string(), start_date: z.string(), end_date: z.string(), currency: z.string(), total_participants: z.number(),
     current_user_rank: z.number().nullable().optional(),
     standings: z.array(z.object({
-      rank: z.number(), user_id: z.string().optional(), username: z.string().optional(), profile_picture: z.string().nullable().optional(),
-      team_id: z.string().optional(), team_name: z.string().optional(), team_lead_profile_picture: z.string().nullable().optional(),
+      rank: z.number(), user_id: wireId.optional(), username: z.string().optional(), profile_picture: z.string().nullable().optional(),
+      team_id: wireId.optional(), team_name: z.string().optional(), team_lead_profile_picture: z.string().nullable().optional(),
       sales_amount: money, deals_count: z.number().optional(), team_deals: z.number().optional(), member_count: z.number().optional(),
       is_current_user: z.boolean().optional(), is_user_team: z.boolean().optional(),
     })),
@@ -145,7 +146,7 @@ export async function dashboardRoutes(app: AppInstance) {
       schema: {
         tags,
         querystring: z.object({ period: z.enum(['daily', 'weekly', 'monthly']).optional(), user_id: z.string().max(64).optional() }),
-        response: { 200: z.object({ user_id: z.string(), period: z.string(), currency: z.string(), points: z.array(z.object({ date: z.string(), sales: z.number(), amount: money })), total: money }) },
+        response: { 200: z.object({ user_id: wireId, period: z.string(), currency: z.string(), points: z.array(z.object({ date: z.string(), sales: z.number(), amount: money })), total: money }) },
       },
     },
     async (request) => inTenant(request, (ctx) => dash.performance(ctx, request.query.period ?? 'daily', request.query.user_id)),

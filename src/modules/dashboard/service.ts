@@ -181,8 +181,7 @@ export async function commissionOverview(ctx: Ctx, kind: PeriodKind) {
   const goal = money(facts.salesGoal).greaterThan(1) ? Number(facts.salesGoal) : 1;
   const top = await repo.clientTotals(ctx.tx, { orgId: facts.orgId, currency: facts.currency, ownerId: ctx.actor.userId, start: period.start, end: period.end, limit: 5, order: 'value' });
   const regular = await repo.clientTotals(ctx.tx, { orgId: facts.orgId, currency: facts.currency, limit: 5, order: 'value' });
-  // The web client drops rows whose client_id is not a positive number: client_id is the row's rank, id the client.
-  const rowsOut = (list: repo.ClientTotals[]) => list.map((c, i) => ({ client_id: i + 1, id: c.id, client_name: c.client_name, total_deals: c.total_deals, total_value: toCents(c.paid_amount) }));
+  const rowsOut = (list: repo.ClientTotals[]) => list.map((c) => ({ client_id: c.id, id: c.id, client_name: c.client_name, total_deals: c.total_deals, total_value: toCents(c.paid_amount) }));
   return {
     organization_goal: goal,
     goal_progress: pct(org.amount, facts.salesGoal),

@@ -69,6 +69,6 @@ export function totalsRows(f: TotalsFilter, opts: { dailyOnly?: boolean } = {}):
     parts.push(sql`SELECT day AS bucket, user_id, currency, amount, payments FROM sales_daily
                    WHERE organization_id = ${f.orgId} AND status = ${f.status}${user} AND day BETWEEN ${d.from} AND ${d.to}`);
   }
-  if (!parts.length) return sql`SELECT NULL::date AS bucket, NULL::uuid AS user_id, NULL::char(3) AS currency, 0::numeric AS amount, 0 AS payments WHERE false`;
+  if (!parts.length) return sql`SELECT NULL::date AS bucket, NULL::bigint AS user_id, NULL::char(3) AS currency, 0::numeric AS amount, 0 AS payments WHERE false`;
   return sql.join(parts, sql` UNION ALL `);
 }

@@ -10,6 +10,7 @@ import { money, toCents } from '../../money.ts';
 import { addDays, periodOf } from './periods.ts';
 import * as repo from './repo.ts';
 import { headline, orgFacts } from './service.ts';
+import { wireId } from '../../http/fields.ts';
 
 const byCurrency = z.array(z.object({ currency: z.string(), amount: z.string(), count: z.number() }));
 const FAILURE_REASONS = ['insufficient_funds', 'invalid_card', 'bank_decline', 'technical_error', 'cheque_bounce', 'payment_received_not_reflected'] as const;
@@ -135,7 +136,7 @@ export async function verifierDashboardRoutes(app: AppInstance) {
 
   app.get(
     '/api/verifier/dashboard/verification-queue/',
-    { config: { permission: 'verification:view_queue' }, schema: { tags, response: { 200: z.array(z.object({ invoice_id: z.string(), payment_id: z.string(), client_name: z.string(), payment_amount: z.string(), currency: z.string(), invoice_status: z.string(), created_at: z.string() })) } } },
+    { config: { permission: 'verification:view_queue' }, schema: { tags, response: { 200: z.array(z.object({ invoice_id: z.string(), payment_id: wireId, client_name: z.string(), payment_amount: z.string(), currency: z.string(), invoice_status: z.string(), created_at: z.string() })) } } },
     async (request) =>
       inTenant(request, async (ctx) => {
         const list = await rows<{ invoice_id: string; payment_id: string; client_name: string; payment_amount: string; currency: string; invoice_status: string; created_at: string }>(
@@ -172,7 +173,7 @@ export async function verifierDashboardRoutes(app: AppInstance) {
     });
   }
 
-  const RefundItem = z.object({ invoice_id: z.string(), payment_id: z.string(), client_name: z.string(), payment_amount: z.string(), currency: z.string(), invoice_status: z.string(), failure_remarks: z.string().nullable(), approved_remarks: z.string().nullable(), approval_date: z.string() });
+  const RefundItem = z.object({ invoice_id: z.string(), payment_id: wireId, client_name: z.string(), payment_amount: z.string(), currency: z.string(), invoice_status: z.string(), failure_remarks: z.string().nullable(), approved_remarks: z.string().nullable(), approval_date: z.string() });
   for (const url of ['/api/verifier/dashboard/recent-refunds-or-bad-debts/', '/api/verifier/dashboard/refunds/']) {
     app.get(url, { config: { permission: ['payments:refund', view] }, schema: { tags, response: { 200: z.array(RefundItem) } } }, async (request) =>
       inTenant(request, async (ctx) => {

@@ -5,7 +5,7 @@
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { rows, sql, type Tx } from '../../db/database.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 
 export interface DealRow {
   id: string;
@@ -61,7 +61,7 @@ const DEAL_SELECT = sql`
 
 /** `DLID0001` or a UUID: the web client uses both. */
 export function dealRef(ref: string): SQL | undefined {
-  if (isUuid(ref)) return sql`d.id = ${ref}`;
+  if (isId(ref)) return sql`d.id = ${ref}`;
   if (/^[A-Za-z]{2,8}-?\d{1,12}$/.test(ref)) return sql`d.deal_code = ${ref.toUpperCase()}`;
   return undefined;
 }
@@ -173,7 +173,7 @@ export const PAYMENT_SELECT = sql`
  * for an array parameter it expects ten elements and plans each call again.
  */
 function ofDeals(column: SQL, dealIds: string[]): SQL {
-  return dealIds.length === 1 ? sql`${column} = ${dealIds[0]}::uuid` : sql`${column} = ANY(${sql.param(dealIds)}::uuid[])`;
+  return dealIds.length === 1 ? sql`${column} = ${dealIds[0]}::bigint` : sql`${column} = ANY(${sql.param(dealIds)}::bigint[])`;
 }
 
 export function paymentsOfDealsQuery(dealIds: string[]): SQL {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalInput } from '../../http/fields.ts';
+import { decimalInput, wireId } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { NestedPaymentBody, PAYMENT_METHODS, PaymentOut, dateOnly } from '../payments/schemas.ts';
 
@@ -61,25 +61,25 @@ export const DealListQuery = z.object({
 });
 
 const ActivityOut = z.object({
-  id: z.string(),
+  id: wireId,
   action: z.string(),
   description: z.string(),
   message: z.string(),
   timestamp: z.string(),
   created_at: z.string(),
-  user: z.object({ id: z.string(), first_name: z.string(), full_name: z.string(), username: z.string() }).nullable(),
+  user: z.object({ id: wireId, first_name: z.string(), full_name: z.string(), username: z.string() }).nullable(),
 });
 export const ActivityList = z.array(ActivityOut);
 
 export const DealOut = z.object({
-  id: z.string(),
+  id: wireId,
   deal_id: z.string(),
   deal_code: z.string(),
-  organization: z.string(),
-  client: z.object({ id: z.string(), client_name: z.string(), email: z.string() }),
-  client_id: z.string(),
+  organization: wireId,
+  client: z.object({ id: wireId, client_name: z.string(), email: z.string() }),
+  client_id: wireId,
   client_name: z.string(),
-  project: z.string().nullable(),
+  project: wireId.nullable(),
   deal_name: z.string(),
   deal_value: z.string(),
   currency: z.string(),
@@ -100,10 +100,10 @@ export const DealOut = z.object({
   total_received: z.string(),
   remaining_balance: z.string(),
   payment_progress: z.number(),
-  approved_by: z.string().nullable(),
+  approved_by: wireId.nullable(),
   approved_at: z.string().nullable(),
-  created_by: z.object({ id: z.string(), full_name: z.string(), email: z.string() }),
-  updated_by: z.object({ id: z.string(), full_name: z.string() }).nullable(),
+  created_by: z.object({ id: wireId, full_name: z.string(), email: z.string() }),
+  updated_by: z.object({ id: wireId, full_name: z.string() }).nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   payments: z.array(PaymentOut),
@@ -114,7 +114,7 @@ export const DealOut = z.object({
 export const LogActivityBody = z.object({ description: z.string().trim().min(1, 'This field may not be blank.').max(2000), action: z.string().trim().max(50).optional() });
 
 const PaymentHistoryItem = z.object({
-  id: z.string(),
+  id: wireId,
   payment_serial: z.number(),
   transaction_id: z.string(),
   deal_id: z.string(),
@@ -132,16 +132,16 @@ const PaymentHistoryItem = z.object({
   verification_status: z.string(),
   status: z.string(),
   receipt_link: z.string().nullable(),
-  verified_by: z.object({ id: z.string(), full_name: z.string(), email: z.string() }).nullable(),
+  verified_by: z.object({ id: wireId, full_name: z.string(), email: z.string() }).nullable(),
   verifier_remarks: z.string(),
   verifier_remark_status: z.string(),
   deal_remarks: z.string(),
   payment_remarks: z.string(),
-  invoice_details: z.object({ id: z.string(), invoice_id: z.string().nullable(), status: z.string().nullable() }).nullable(),
+  invoice_details: z.object({ id: wireId, invoice_id: z.string().nullable(), status: z.string().nullable() }).nullable(),
 });
 
 export const ExpandOut = DealOut.extend({
-  client_info: z.object({ id: z.string(), name: z.string(), email: z.string(), total_deals: z.number(), total_value: z.string() }),
+  client_info: z.object({ id: wireId, name: z.string(), email: z.string(), total_deals: z.number(), total_value: z.string() }),
   payment_history: z.array(PaymentHistoryItem),
   verifier_remark_status: z.string(),
   activity_summary: z.object({ total_activities: z.number(), recent_activities: ActivityList, last_activity: ActivityOut.nullable() }),

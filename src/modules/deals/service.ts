@@ -8,7 +8,7 @@ import type { Actor } from '../../http/auth.ts';
 import { hasPermission } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { conflict, fieldError, forbidden, notFound, preconditionFailed, ValidationError } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { checkedFile, RECEIPT_KINDS, type UploadBatch } from '../../files/uploads.ts';
 import { money, sum, toCents } from '../../money.ts';
 import { visibilityFor, visibleTo } from '../access/visibility.ts';
@@ -68,7 +68,7 @@ export interface DealQuery {
 export async function listDeals(ctx: Ctx, q: DealQuery, page: { limit: number; offset: number }) {
   const where: SQL[] = [];
   const client = q.client || q.client_id;
-  if (client) where.push(isUuid(client) ? sql`d.client_id = ${client}` : sql`false`);
+  if (client) where.push(isId(client) ? sql`d.client_id = ${client}` : sql`false`);
   const status = (q.payment_status || q.status)?.replace('initial_payment', 'initial payment');
   if (status) where.push(sql`d.payment_status = ${status}`);
   if (q.verification_status) where.push(sql`d.verification_status = ${q.verification_status}`);
@@ -76,7 +76,7 @@ export async function listDeals(ctx: Ctx, q: DealQuery, page: { limit: number; o
   const to = q.date_to ?? q.end_date;
   if (from) where.push(sql`d.deal_date >= ${from}`);
   if (to) where.push(sql`d.deal_date <= ${to}`);
-  if (q.created_by) where.push(isUuid(q.created_by) ? sql`d.created_by = ${q.created_by}` : sql`false`);
+  if (q.created_by) where.push(isId(q.created_by) ? sql`d.created_by = ${q.created_by}` : sql`false`);
   if (q.search) {
     const like = containsPattern(q.search);
     where.push(sql`(d.deal_name ILIKE ${like} OR d.deal_code ILIKE ${like} OR c.client_name ILIKE ${like})`);
@@ -99,7 +99,7 @@ export async function childrenOf(ctx: Ctx, dealIds: string[]) {
 
 async function resolveClient(ctx: Ctx, ref: string): Promise<{ id: string; client_name: string }> {
   const visibility = visibleTo(visibilityFor(ctx.actor, 'clients'), ctx.actor, sql`c.created_by`);
-  const [client] = isUuid(ref)
+  const [client] = isId(ref)
     ? await rows<{ id: string; client_name: string }>(
         ctx.tx,
         sql`SELECT c.id, c.client_name FROM clients c WHERE c.organization_id = ${ctx.orgId} AND c.id = ${ref} AND c.deleted_at IS NULL AND ${visibility}`,
@@ -111,7 +111,7 @@ async function resolveClient(ctx: Ctx, ref: string): Promise<{ id: string; clien
 
 async function resolveProject(ctx: Ctx, ref: string | null | undefined): Promise<string | null> {
   if (!ref) return null;
-  const found = isUuid(ref) ? await rows(ctx.tx, sql`SELECT 1 FROM projects WHERE organization_id = ${ctx.orgId} AND id = ${ref}`) : [];
+  const found = isId(ref) ? await rows(ctx.tx, sql`SELECT 1 FROM projects WHERE organization_id = ${ctx.orgId} AND id = ${ref}`) : [];
   if (!found.length) throw fieldError('project_id', 'Project not found.');
   return ref;
 }

@@ -107,7 +107,7 @@ export async function insertDealsWithTotals(
              count(*) FILTER (WHERE p.status = 'verified') AS verified_count,
              count(*) FILTER (WHERE p.status = 'rejected') AS rejected_count,
              to_timestamp(max(p.created_ms) / 1000.0) AS last_payment_at
-      FROM unnest(${sql.param(payments.values.deal_id)}::uuid[], ${sql.param(payments.values.status)}::text[], ${sql.param(payments.values.verified_amount)}::int8[],
+      FROM unnest(${sql.param(payments.values.deal_id)}::bigint[], ${sql.param(payments.values.status)}::text[], ${sql.param(payments.values.verified_amount)}::int8[],
                   ${sql.param(payments.values.created_at)}::float8[])
         AS p(deal_id, status, verified_amount, created_ms)
       GROUP BY p.deal_id)

@@ -15,7 +15,7 @@ const DEMO_RECEIPT = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\
 function actorFor(orgId: string, user: { id: string; email: string }, role: string): Actor {
   return {
     userId: user.id,
-    sessionId: '00000000-0000-0000-0000-000000000000',
+    sessionId: '0',
     email: user.email,
     firstName: '',
     lastName: '',

@@ -8,7 +8,7 @@ import { rows, sql } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import { inTenant, type ServiceContext } from '../../http/context.ts';
 import { conflict, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId, wireId } from '../../http/fields.ts';
 import { linksFor, type Links } from '../../http/links.ts';
 import { pageEnvelope, pageOf, pageQueryFields, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -23,13 +23,13 @@ type Ctx = ServiceContext & { actor: Actor };
 const VIEW = ['invoices:view', 'invoices:manage'];
 
 const InvoiceOut = z.object({
-  id: z.string(),
+  id: wireId,
   invoice_id: z.string(),
   invoice_code: z.string(),
-  payment: z.string(),
-  payment_id: z.string(),
+  payment: wireId,
+  payment_id: wireId,
   transaction_id: z.string(),
-  deal: z.string(),
+  deal: wireId,
   deal_id: z.string(),
   deal_name: z.string(),
   client_name: z.string(),
@@ -108,7 +108,7 @@ function filters(ctx: Ctx, q: z.infer<typeof ListQuery>): SQL[] {
 }
 
 async function findInvoice(ctx: Ctx, ref: string): Promise<InvoiceRow> {
-  const match = isUuid(ref) ? sql`i.id = ${ref}` : /^INV-\d+$/i.test(ref) ? sql`i.invoice_code = ${ref.toUpperCase()}` : undefined;
+  const match = isId(ref) ? sql`i.id = ${ref}` : /^INV-\d+$/i.test(ref) ? sql`i.invoice_code = ${ref.toUpperCase()}` : undefined;
   const [invoice] = match
     ? await rows<InvoiceRow>(ctx.tx, sql`${INVOICE_SELECT} WHERE i.organization_id = ${ctx.orgId} AND d.deleted_at IS NULL AND ${dealVisibility(ctx.actor)} AND ${match}`)
     : [];

@@ -8,7 +8,7 @@ import { pgErrorCode } from '../../db/errors.ts';
 import { requireActor, type Actor } from '../../http/auth.ts';
 import { inSystem, inTenant, type ServiceContext } from '../../http/context.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
@@ -69,7 +69,7 @@ export async function notificationAdminRoutes(app: AppInstance) {
   }
 
   app.get('/api/notifications/templates/:id/', { config: { permission: MANAGE }, schema: { tags, params: idParams, response: { 200: TemplateOut } } }, async (request) => {
-    const found = isUuid(request.params.id) ? await asManager(request, (ctx) => templates.findVisibleTemplate(ctx.tx, ctx.orgId, request.params.id)) : undefined;
+    const found = isId(request.params.id) ? await asManager(request, (ctx) => templates.findVisibleTemplate(ctx.tx, ctx.orgId, request.params.id)) : undefined;
     if (!found) throw notFound('Template not found.');
     return templates.presentTemplate(found);
   });
@@ -83,7 +83,7 @@ export async function notificationAdminRoutes(app: AppInstance) {
       handler: async (request) => {
         const b = request.body;
         const updated = await asManager(request, async (ctx) => {
-          const before = isUuid(request.params.id) ? await templates.findEditableTemplate(ctx.tx, ctx.orgId, request.params.id) : undefined;
+          const before = isId(request.params.id) ? await templates.findEditableTemplate(ctx.tx, ctx.orgId, request.params.id) : undefined;
           if (!before) throw notFound('Template not found.');
           const after = await uniqueType(() =>
             templates.updateTemplate(ctx.tx, before, ctx.actor.userId, {
@@ -107,7 +107,7 @@ export async function notificationAdminRoutes(app: AppInstance) {
 
   app.delete('/api/notifications/templates/:id/', { config: { permission: MANAGE }, schema: { tags, params: idParams } }, async (request, reply) => {
     await asManager(request, async (ctx) => {
-      const before = isUuid(request.params.id) ? await templates.findEditableTemplate(ctx.tx, ctx.orgId, request.params.id) : undefined;
+      const before = isId(request.params.id) ? await templates.findEditableTemplate(ctx.tx, ctx.orgId, request.params.id) : undefined;
       if (!before) throw notFound('Template not found.');
       await templates.deleteTemplate(ctx.tx, before.id);
       await recordAudit(ctx, { entity: 'notification_template', entityId: before.id, action: 'delete', oldValues: { notification_type: before.notification_type } });

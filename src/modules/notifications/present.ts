@@ -3,6 +3,7 @@
 // preferences object with the client's six snake_case keys plus the camelCase aliases.
 import { z } from 'zod';
 import { iso } from '../clients/org-scope.ts';
+import { wireId } from '../../http/fields.ts';
 
 export interface NotificationRow {
   id: string;
@@ -25,7 +26,7 @@ export interface NotificationRow {
 }
 
 export const NotificationOut = z.object({
-  id: z.string(),
+  id: wireId,
   title: z.string(),
   message: z.string(),
   notification_type: z.string(),
@@ -47,7 +48,7 @@ export const NotificationOut = z.object({
   relatedObjectType: z.string().nullable(),
   relatedObjectId: z.string().nullable(),
   recipient_email: z.string().nullable(),
-  organization_id: z.string().nullable(),
+  organization_id: wireId.nullable(),
   data: z.record(z.string(), z.unknown()),
 });
 export type NotificationItem = z.infer<typeof NotificationOut>;
@@ -126,8 +127,8 @@ export const DEFAULT_SETTINGS: Omit<SettingsRow, 'user_id' | 'created_at' | 'upd
 };
 
 export const PreferencesOut = z.object({
-  id: z.string(),
-  user: z.string(),
+  id: wireId,
+  user: wireId,
   user_email: z.string(),
   enable_client_notifications: z.boolean(),
   enable_deal_notifications: z.boolean(),

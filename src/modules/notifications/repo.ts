@@ -60,7 +60,7 @@ export async function missed(tx: Tx, scope: Scope, since: Date | undefined, limi
 
 /** Marks the given (or all) unread notifications read; returns the ids that changed. */
 export async function markRead(tx: Tx, scope: Scope, ids: string[] | 'all'): Promise<string[]> {
-  const only = ids === 'all' ? sql`true` : sql`n.id = ANY(${sql.param(ids)}::uuid[])`;
+  const only = ids === 'all' ? sql`true` : sql`n.id = ANY(${sql.param(ids)}::bigint[])`;
   const changed = await rows<{ id: string }>(
     tx,
     sql`UPDATE notifications n SET is_read = true, read_at = now() WHERE ${scopeWhere(scope)} AND NOT n.is_read AND ${only} RETURNING n.id`,
@@ -140,7 +140,7 @@ export type RecipientWithTemplate = RecipientRow & { template: { title_template:
  * template for the notification's type, in one statement.
  */
 export async function recipientsWithSettings(tx: Tx, who: readonly string[] | SQL, notification: { orgId: string | null; type: string }): Promise<RecipientWithTemplate[]> {
-  const ids = Array.isArray(who) ? sql`ANY(${sql.param(who)}::uuid[])` : sql`ANY(ARRAY(${who as SQL}))`;
+  const ids = Array.isArray(who) ? sql`ANY(${sql.param(who)}::bigint[])` : sql`ANY(ARRAY(${who as SQL}))`;
   const found = await rows<RecipientRow & { has_settings: boolean; tpl_title: string | null; tpl_message: string | null }>(
     tx,
     sql`SELECT u.id, u.email, u.first_name, u.last_name, s.*, (s.user_id IS NOT NULL) AS has_settings,

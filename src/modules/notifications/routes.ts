@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Actor } from '../../http/auth.ts';
 import { inTenant, type ServiceContext } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
-import { isUuid, messageOut } from '../../http/fields.ts';
+import { isId, messageOut } from '../../http/fields.ts';
 import { pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { recordSecurityEvent } from '../auth/security-events.ts';
@@ -112,7 +112,7 @@ export async function notificationRoutes(app: AppInstance) {
       // An empty (or absent) list means "all unread", as the web client sends it.
       const ids = (request.body?.notification_ids ?? []).map(String);
       const count = await inTenant(request, async (ctx) => {
-        const changed = await repo.markRead(ctx.tx, scopeOf(ctx), ids.length ? ids.filter(isUuid) : 'all');
+        const changed = await repo.markRead(ctx.tx, scopeOf(ctx), ids.length ? ids.filter(isId) : 'all');
         if (changed.length) announceUnread(ctx, await repo.unreadCount(ctx.tx, scopeOf(ctx)));
         return changed.length;
       });
@@ -121,7 +121,7 @@ export async function notificationRoutes(app: AppInstance) {
   }
 
   app.get('/api/notifications/:id/', { schema: { tags, params: idParams, response: { 200: NotificationOut } } }, async (request) => {
-    const found = isUuid(request.params.id) ? await inTenant(request, (ctx) => repo.findNotification(ctx.tx, scopeOf(ctx), request.params.id)) : undefined;
+    const found = isId(request.params.id) ? await inTenant(request, (ctx) => repo.findNotification(ctx.tx, scopeOf(ctx), request.params.id)) : undefined;
     if (!found) throw notFound('Notification not found.');
     return presentNotification(found);
   });
@@ -131,7 +131,7 @@ export async function notificationRoutes(app: AppInstance) {
       const id = request.params.id;
       const after = await inTenant(request, async (ctx) => {
         const scope = scopeOf(ctx);
-        if (!isUuid(id) || !(await repo.findNotification(ctx.tx, scope, id))) throw notFound('Notification not found.');
+        if (!isId(id) || !(await repo.findNotification(ctx.tx, scope, id))) throw notFound('Notification not found.');
         if ((await repo.markRead(ctx.tx, scope, [id])).length) announceUnread(ctx, await repo.unreadCount(ctx.tx, scope));
         return (await repo.findNotification(ctx.tx, scope, id))!;
       });

@@ -1,6 +1,6 @@
 // Request and response schemas of the notification routes.
 import { z } from 'zod';
-import { nonEmpty, queryBool } from '../../http/fields.ts';
+import { nonEmpty, queryBool, wireId } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { PRIORITIES, TYPE_RE } from './catalog.ts';
 import { NotificationOut } from './present.ts';
@@ -29,7 +29,7 @@ export const MarkAllBody = z
   .object({ notification_ids: z.array(z.union([z.string().max(64), z.number()])).max(1000).optional() })
   .strict();
 
-export const MarkReadOut = z.object({ message: z.string(), id: z.string(), is_read: z.boolean(), read_at: z.string().nullable() });
+export const MarkReadOut = z.object({ message: z.string(), id: wireId, is_read: z.boolean(), read_at: z.string().nullable() });
 
 export const StatsOut = z.object({
   total_notifications: z.number().int(),
@@ -112,8 +112,8 @@ export const TemplateBody = z
 export const TemplatePatchBody = z.object({ notification_type: notificationType.optional(), ...templateFields });
 
 export const TemplateOut = z.object({
-  id: z.string(),
-  organization: z.string().nullable(),
+  id: wireId,
+  organization: wireId.nullable(),
   is_global: z.boolean(),
   notification_type: z.string(),
   name: z.string(),
@@ -131,15 +131,15 @@ export const TemplateOut = z.object({
 export const OutboxQuery = z.object({ ...pageQueryFields, status: z.enum(['queued', 'sending', 'sent', 'failed']).optional() });
 
 export const OutboxItem = z.object({
-  id: z.string(),
-  organization: z.string().nullable(),
-  recipient: z.string(),
+  id: wireId,
+  organization: wireId.nullable(),
+  recipient: wireId,
   subject: z.string(),
   body: z.string(),
   status: z.string(),
   attempts: z.number().int(),
   last_error: z.string().nullable(),
-  notification_id: z.string().nullable(),
+  notification_id: wireId.nullable(),
   sent_at: z.string().nullable(),
   created_at: z.string(),
 });

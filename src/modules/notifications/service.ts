@@ -80,7 +80,7 @@ export async function notify(ctx: ServiceContext, input: NotifyInput): Promise<N
   const mails = mailed.length
     ? sql`, mail AS (INSERT INTO email_outbox (organization_id, recipient, subject, body, notification_id)
           SELECT n.organization_id, m.email, n.title, ${emailBodySql}, n.id
-          FROM n JOIN (VALUES ${sql.join(mailed.map(({ r }) => sql`(${r.id}::uuid, ${r.email})`), sql`, `)}) AS m(user_id, email) ON m.user_id = n.recipient_id)`
+          FROM n JOIN (VALUES ${sql.join(mailed.map(({ r }) => sql`(${r.id}::bigint, ${r.email})`), sql`, `)}) AS m(user_id, email) ON m.user_id = n.recipient_id)`
     : sql``;
   const inserted = await rows<NotificationRow>(
     ctx.tx,

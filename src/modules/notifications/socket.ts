@@ -8,7 +8,7 @@
 //                    mark_as_read_response, mark_all_as_read_response, error {message}
 //   client → server: ping, mark_as_read {notification_id}, mark_all_as_read, get_unread_count
 import type { WebSocket } from 'ws';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { unauthorized } from '../../http/errors.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -128,7 +128,7 @@ class NotificationSocket implements Connection {
         case 'mark_as_read':
         case 'mark_read': {
           const id = typeof message.notification_id === 'string' || typeof message.notification_id === 'number' ? String(message.notification_id) : '';
-          const result = isUuid(id)
+          const result = isId(id)
             ? await this.tenant(async (tx) => ({ found: !!(await repo.findNotification(tx, this.scope, id)), changed: await repo.markRead(tx, this.scope, [id]), unread: await repo.unreadCount(tx, this.scope) }))
             : { found: false, changed: [], unread: undefined };
           this.send({ type: 'mark_as_read_response', notification_id: message.notification_id ?? null, success: result.found });

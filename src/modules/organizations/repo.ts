@@ -48,7 +48,7 @@ export async function findOrganization(tx: Tx, id: string): Promise<Organization
 }
 
 export async function nameTaken(tx: Tx, name: string, exceptId?: string): Promise<boolean> {
-  const found = await rows(tx, sql`SELECT 1 FROM organizations WHERE lower(name) = lower(${name}) AND id <> ${exceptId ?? '00000000-0000-0000-0000-000000000000'}`);
+  const found = await rows(tx, sql`SELECT 1 FROM organizations WHERE lower(name) = lower(${name}) AND id <> ${exceptId ?? '0'}`);
   return found.length > 0;
 }
 

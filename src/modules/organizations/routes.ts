@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { hasPermission, requireActor } from '../../http/auth.ts';
 import { inSystem, inTenant, requestMeta, type ServiceContext } from '../../http/context.ts';
 import { forbidden, notFound, tooManyRequests } from '../../http/errors.ts';
-import { decimalInput, emailField, idParams, isUuid, queryBool } from '../../http/fields.ts';
+import { decimalInput, emailField, idParams, isId, queryBool, wireId } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageQueryFields, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import type { AuthKit } from '../auth/kit.ts';
@@ -15,7 +15,7 @@ import * as orgs from './service.ts';
 import * as repo from './repo.ts';
 
 const OrgOut = z.object({
-  id: z.string(),
+  id: wireId,
   name: z.string(),
   description: z.string(),
   contact_email: z.string(),
@@ -26,7 +26,7 @@ const OrgOut = z.object({
   time_zone: z.string(),
   is_active: z.boolean(),
   settings: z.record(z.string(), z.unknown()),
-  created_by: z.string().nullable(),
+  created_by: wireId.nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   user_count: z.number(),
@@ -76,7 +76,7 @@ const presentOrg = (o: OrganizationRow) => ({
 /** Super Admins act in system scope; others only ever reach their own organisation. */
 async function withOrg<T>(request: FastifyRequest, id: string, permission: string, fn: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const actor = requireActor(request);
-  if (!isUuid(id)) throw notFound('Organisation not found.');
+  if (!isId(id)) throw notFound('Organisation not found.');
   if (actor.isSuperuser) return inSystem(request, fn);
   if (id !== actor.orgId) throw notFound('Organisation not found.');
   if (!hasPermission(actor, permission)) throw forbidden();
@@ -115,7 +115,7 @@ export function organizationRoutes(kit: AuthKit) {
       return reply.code(201).send(presentOrg(created));
     });
 
-    const adminUser = z.object({ id: z.string(), email: z.string(), first_name: z.string(), last_name: z.string() });
+    const adminUser = z.object({ id: wireId, email: z.string(), first_name: z.string(), last_name: z.string() });
     for (const url of ['/api/organizations/create_with_admin/', '/api/organizations/create-with-admin/']) {
       app.post(url, { config: { superAdmin: true }, schema: { tags, body: CreateWithAdminBody, response: { 201: z.object({ organization: OrgOut, admin_user: adminUser }) } } }, async (request, reply) => {
         const { admin_email, admin_first_name, admin_last_name, admin_password, ...org } = request.body;

@@ -7,7 +7,7 @@ import { rows, sql } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import { inTenant, type ServiceContext } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { sendIdempotent } from '../../http/idempotency.ts';
 import { linksFor } from '../../http/links.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
@@ -26,7 +26,7 @@ const VIEW = ['payments:view', 'payments:verify'];
 
 /** `first`: a statement run with the read, in the same round trip (it sees the rows as they were before it). */
 export async function findPayment(ctx: Ctx, paymentId: string, first?: SQL): Promise<PaymentRow> {
-  const [payment] = isUuid(paymentId)
+  const [payment] = isId(paymentId)
     ? await rows<PaymentRow>(
         ctx.tx,
         sql`${first ? sql`WITH first AS (${first}) ` : sql``}${PAYMENT_SELECT} WHERE p.organization_id = ${ctx.orgId} AND p.id = ${paymentId} AND d.deleted_at IS NULL AND ${dealVisibility(ctx.actor)}`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalInput } from '../../http/fields.ts';
+import { decimalInput, wireId } from '../../http/fields.ts';
 import { uploadedFile } from '../../http/multipart.ts';
 
 export const PAYMENT_METHODS = ['wallet', 'bank', 'cheque', 'cash'] as const;
@@ -35,11 +35,11 @@ export const PaymentListQuery = z.object({
   status: z.enum(['pending', 'verified', 'rejected', 'refunded', 'bad_debt']).optional(),
 });
 
-const userRef = z.object({ id: z.string(), full_name: z.string(), email: z.string() });
+const userRef = z.object({ id: wireId, full_name: z.string(), email: z.string() });
 export const PaymentOut = z.object({
-  id: z.string(),
+  id: wireId,
   transaction_id: z.string(),
-  deal: z.string(),
+  deal: wireId,
   deal_id: z.string(),
   payment_date: z.string(),
   received_amount: z.string(),
@@ -57,7 +57,7 @@ export const PaymentOut = z.object({
   verified_by: userRef.nullable(),
   verified_at: z.string().nullable(),
   verification_remarks: z.string(),
-  invoice: z.object({ id: z.string(), invoice_id: z.string().nullable(), status: z.string().nullable() }).nullable(),
+  invoice: z.object({ id: wireId, invoice_id: z.string().nullable(), status: z.string().nullable() }).nullable(),
   version: z.number(),
   created_at: z.string(),
   updated_at: z.string(),

@@ -85,7 +85,7 @@ export async function recordPayment(
             RETURNING id, transaction_id),
           i AS (
             INSERT INTO invoices (organization_id, invoice_code, payment_id, deal_id, amount, tax_amount, total_amount, currency, due_date)
-            SELECT ${ctx.orgId}::uuid, ${nextCodeSql(ctx.orgId!, 'invoice')}, p.id, ${deal.id}::uuid, ${input.received_amount}::numeric, 0,
+            SELECT ${ctx.orgId}::bigint, ${nextCodeSql(ctx.orgId!, 'invoice')}, p.id, ${deal.id}::bigint, ${input.received_amount}::numeric, 0,
               ${input.received_amount}::numeric, ${deal.currency}::text, ${deal.due_date}::date FROM p
             RETURNING invoice_code),
           activity AS (${activityInsertSql(

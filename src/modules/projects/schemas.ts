@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQueryFields } from '../../http/pagination.ts';
+import { wireId } from '../../http/fields.ts';
 
 export const PROJECT_STATUSES = ['planning', 'in_progress', 'completed', 'on_hold', 'cancelled'] as const;
 
@@ -44,14 +45,14 @@ export const ProjectListQuery = z.object({
 export type ProjectListFilters = z.infer<typeof ProjectListQuery>;
 
 export const ProjectOut = z.object({
-  id: z.string(),
+  id: wireId,
   name: z.string(),
   description: z.string(),
   status: z.string(),
   start_date: z.string().nullable(),
   end_date: z.string().nullable(),
-  organization: z.string(),
-  created_by: z.string().nullable(),
+  organization: wireId,
+  created_by: wireId.nullable(),
   created_by_name: z.string().nullable(),
   team_count: z.number().int(),
   created_at: z.string(),

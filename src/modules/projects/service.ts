@@ -4,7 +4,7 @@
 import type { SQL } from 'drizzle-orm';
 import { sql } from '../../db/database.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
 import { containsPattern, orgForWrite, type Ctx } from '../clients/org-scope.ts';
 import * as repo from './repo.ts';
@@ -34,7 +34,7 @@ export async function listProjects(ctx: Ctx, f: ProjectListFilters, page: { limi
 }
 
 export async function getProject(ctx: Ctx, id: string): Promise<repo.ProjectRow> {
-  const project = ctx.orgId && isUuid(id) ? await repo.findProject(ctx.tx, ctx.orgId, id) : undefined;
+  const project = ctx.orgId && isId(id) ? await repo.findProject(ctx.tx, ctx.orgId, id) : undefined;
   if (!project) throw notFound(NOT_FOUND);
   return project;
 }

@@ -129,7 +129,7 @@ export interface StreakStats {
 export async function statsOf(tx: Tx, orgId: string, userId: string, today: string): Promise<StreakStats> {
   const [row] = await rows<StreakStats>(
     tx,
-    sql`SELECT ${currentStreakOf(orgId, sql`${userId}::uuid`, today)}::int AS current_streak,
+    sql`SELECT ${currentStreakOf(orgId, sql`${userId}::bigint`, today)}::int AS current_streak,
                COALESCE(max(streak), 0)::int AS longest_streak, count(*)::int AS total_days_tracked,
                count(*) FILTER (WHERE qualifying)::int AS qualifying_days,
                COALESCE(sum(deals_closed) FILTER (WHERE date > ${today}::date - 7 AND date <= ${today}::date), 0)::int AS deals_last_7_days

@@ -7,6 +7,7 @@ import type { AppInstance } from '../../http/types.ts';
 import { leaderboardView, streakView } from './service.ts';
 // Registers the midnight roll-over jobs with the runner of every application that serves streaks.
 import './rollover.ts';
+import { wireId } from '../../http/fields.ts';
 
 const Day = z.object({ date: z.string(), deals_closed: z.number().int(), total_value: z.string(), qualifying: z.boolean(), streak: z.number().int() });
 
@@ -30,7 +31,7 @@ const LeaderboardQuery = z.object({
 });
 
 const LeaderOut = z.object({
-  organization: z.string(),
+  organization: wireId,
   currency: z.string(),
   period: z.string(),
   total_participants: z.number().int(),
@@ -38,7 +39,7 @@ const LeaderOut = z.object({
   leaderboard: z.array(
     z.object({
       rank: z.number().int(),
-      user_id: z.string(),
+      user_id: wireId,
       username: z.string(),
       full_name: z.string(),
       email: z.string(),

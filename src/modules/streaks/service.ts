@@ -51,7 +51,7 @@ export async function currentStreaks(tx: Tx, orgId: string, userIds: string[]): 
   const today = await organizationToday(tx, orgId);
   const found = await rows<{ id: string; streak: number }>(
     tx,
-    sql`SELECT u.id, ${repo.currentStreakOf(orgId, sql`u.id`, today)}::int AS streak FROM unnest(${sql.param(userIds)}::uuid[]) AS u(id)`,
+    sql`SELECT u.id, ${repo.currentStreakOf(orgId, sql`u.id`, today)}::int AS streak FROM unnest(${sql.param(userIds)}::bigint[]) AS u(id)`,
   );
   return new Map(found.map((r) => [r.id, r.streak]));
 }

@@ -65,7 +65,7 @@ export async function membersOf(tx: Tx, orgId: string, teamIds: string[]): Promi
     tx,
     sql`SELECT tm.team_id, u.id, u.first_name, u.last_name, u.username, u.email
       FROM team_members tm JOIN users u ON u.id = tm.user_id
-      WHERE tm.organization_id = ${orgId} AND tm.team_id = ANY(${sql.param(teamIds)}::uuid[])
+      WHERE tm.organization_id = ${orgId} AND tm.team_id = ANY(${sql.param(teamIds)}::bigint[])
       ORDER BY tm.added_at, u.email, u.id`,
   );
 }
@@ -77,7 +77,7 @@ export async function projectsOf(tx: Tx, orgId: string, teamIds: string[]): Prom
     tx,
     sql`SELECT tp.team_id, p.id, p.name
       FROM team_projects tp JOIN projects p ON p.id = tp.project_id AND p.organization_id = tp.organization_id
-      WHERE tp.organization_id = ${orgId} AND tp.team_id = ANY(${sql.param(teamIds)}::uuid[])
+      WHERE tp.organization_id = ${orgId} AND tp.team_id = ANY(${sql.param(teamIds)}::bigint[])
       ORDER BY p.name, p.id`,
   );
 }
@@ -88,7 +88,7 @@ export async function activeMemberIds(tx: Tx, orgId: string, userIds: string[]):
   const found = await rows<{ id: string }>(
     tx,
     sql`SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id
-      WHERE m.organization_id = ${orgId} AND m.is_active AND u.is_active AND u.id = ANY(${sql.param(userIds)}::uuid[])`,
+      WHERE m.organization_id = ${orgId} AND m.is_active AND u.is_active AND u.id = ANY(${sql.param(userIds)}::bigint[])`,
   );
   return new Set(found.map((r) => r.id));
 }
@@ -98,7 +98,7 @@ export async function projectIdsOf(tx: Tx, orgId: string, ids: string[]): Promis
   if (!ids.length) return [];
   const found = await rows<{ id: string }>(
     tx,
-    sql`SELECT id FROM projects WHERE organization_id = ${orgId} AND id = ANY(${sql.param(ids)}::uuid[]) ORDER BY id`,
+    sql`SELECT id FROM projects WHERE organization_id = ${orgId} AND id = ANY(${sql.param(ids)}::bigint[]) ORDER BY id`,
   );
   return found.map((r) => r.id);
 }
@@ -107,7 +107,7 @@ export async function nameTaken(tx: Tx, orgId: string, name: string, exceptId?: 
   const found = await rows(
     tx,
     sql`SELECT 1 FROM teams WHERE organization_id = ${orgId} AND lower(name) = lower(${name})
-      AND id <> ${exceptId ?? '00000000-0000-0000-0000-000000000000'}`,
+      AND id <> ${exceptId ?? '0'}`,
   );
   return found.length > 0;
 }
@@ -152,7 +152,7 @@ export async function addMembers(tx: Tx, orgId: string, teamId: string, userIds:
   if (!userIds.length) return;
   await tx.execute(
     sql`INSERT INTO team_members (team_id, user_id, organization_id)
-      SELECT ${teamId}::uuid, u, ${orgId}::uuid FROM unnest(${sql.param(userIds)}::uuid[]) AS u
+      SELECT ${teamId}::bigint, u, ${orgId}::bigint FROM unnest(${sql.param(userIds)}::bigint[]) AS u
       ON CONFLICT (team_id, user_id) DO NOTHING`,
   );
 }
@@ -161,7 +161,7 @@ export async function addMembers(tx: Tx, orgId: string, teamId: string, userIds:
 export async function replaceMembers(tx: Tx, orgId: string, teamId: string, userIds: string[]): Promise<void> {
   await tx.execute(
     sql`DELETE FROM team_members WHERE organization_id = ${orgId} AND team_id = ${teamId}
-      AND NOT (user_id = ANY(${sql.param(userIds)}::uuid[]))`,
+      AND NOT (user_id = ANY(${sql.param(userIds)}::bigint[]))`,
   );
   await addMembers(tx, orgId, teamId, userIds);
 }
@@ -177,12 +177,12 @@ export async function removeMember(tx: Tx, orgId: string, teamId: string, userId
 export async function replaceProjects(tx: Tx, orgId: string, teamId: string, projectIds: string[]): Promise<void> {
   await tx.execute(
     sql`DELETE FROM team_projects WHERE organization_id = ${orgId} AND team_id = ${teamId}
-      AND NOT (project_id = ANY(${sql.param(projectIds)}::uuid[]))`,
+      AND NOT (project_id = ANY(${sql.param(projectIds)}::bigint[]))`,
   );
   if (!projectIds.length) return;
   await tx.execute(
     sql`INSERT INTO team_projects (team_id, project_id, organization_id)
-      SELECT ${teamId}::uuid, p, ${orgId}::uuid FROM unnest(${sql.param(projectIds)}::uuid[]) AS p
+      SELECT ${teamId}::bigint, p, ${orgId}::bigint FROM unnest(${sql.param(projectIds)}::bigint[]) AS p
       ON CONFLICT (team_id, project_id) DO NOTHING`,
   );
 }

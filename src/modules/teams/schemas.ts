@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQueryFields } from '../../http/pagination.ts';
+import { wireId } from '../../http/fields.ts';
 
 /** An id as the web client sends it: a string (UUID) or, from old forms, a number. */
 const idRef = z.union([z.string().trim().max(64), z.number()]).transform((v) => String(v));
@@ -43,17 +44,17 @@ export const TeamListQuery = z.object({
 });
 export type TeamListFilters = z.infer<typeof TeamListQuery>;
 
-const Member = z.object({ id: z.string(), full_name: z.string(), username: z.string(), name: z.string(), email: z.string() });
+const Member = z.object({ id: wireId, full_name: z.string(), username: z.string(), name: z.string(), email: z.string() });
 
 export const TeamOut = z.object({
-  id: z.string(),
+  id: wireId,
   name: z.string(),
   description: z.string(),
-  organization: z.string(),
-  team_lead: z.object({ id: z.string(), full_name: z.string(), username: z.string(), email: z.string() }).nullable(),
+  organization: wireId,
+  team_lead: z.object({ id: wireId, full_name: z.string(), username: z.string(), email: z.string() }).nullable(),
   members: z.array(Member),
   member_count: z.number().int(),
-  projects: z.array(z.object({ id: z.string(), name: z.string() })),
+  projects: z.array(z.object({ id: wireId, name: z.string() })),
   contact_number: z.string(),
   created_at: z.string(),
   updated_at: z.string(),

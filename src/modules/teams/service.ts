@@ -5,7 +5,7 @@ import type { SQL } from 'drizzle-orm';
 import { pgConstraint, pgErrorCode } from '../../db/errors.ts';
 import { sql } from '../../db/database.ts';
 import { fieldError, notFound, ValidationError } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
 import { containsPattern, orgForWrite, type Ctx } from '../clients/org-scope.ts';
 import { normaliseContactNumber } from '../users/service.ts';
@@ -52,7 +52,7 @@ export async function listTeams(ctx: Ctx, f: TeamListFilters, page: { limit: num
 }
 
 async function findTeam(ctx: Ctx, id: string): Promise<repo.TeamRow> {
-  const team = ctx.orgId && isUuid(id) ? await repo.findTeam(ctx.tx, ctx.orgId, id) : undefined;
+  const team = ctx.orgId && isId(id) ? await repo.findTeam(ctx.tx, ctx.orgId, id) : undefined;
   if (!team) throw notFound(NOT_FOUND);
   return team;
 }
@@ -65,7 +65,7 @@ export async function getTeam(ctx: Ctx, id: string): Promise<TeamView> {
 /** Every id must be an active member of the organisation; otherwise nothing is changed. */
 async function checkMembers(ctx: Ctx, orgId: string, field: string, ids: string[]): Promise<string[]> {
   const unique = [...new Set(ids)];
-  const active = await repo.activeMemberIds(ctx.tx, orgId, unique.filter(isUuid));
+  const active = await repo.activeMemberIds(ctx.tx, orgId, unique.filter(isId));
   const invalid = unique.filter((id) => !active.has(id));
   if (invalid.length) {
     throw new ValidationError({ [field]: invalid.map((id) => `"${id}" is not an active user of this organisation.`) });
@@ -76,7 +76,7 @@ async function checkMembers(ctx: Ctx, orgId: string, field: string, ids: string[
 async function checkLead(ctx: Ctx, orgId: string, ref: string | null | undefined): Promise<string | null | undefined> {
   if (ref === undefined) return undefined;
   if (ref === null || ref === '') return null;
-  const active = isUuid(ref) ? await repo.activeMemberIds(ctx.tx, orgId, [ref]) : new Set<string>();
+  const active = isId(ref) ? await repo.activeMemberIds(ctx.tx, orgId, [ref]) : new Set<string>();
   if (!active.has(ref)) throw fieldError('team_lead_id', 'Select an active user of this organisation.');
   return ref;
 }
@@ -94,7 +94,7 @@ async function checkName(ctx: Ctx, orgId: string, name: string | undefined, exce
 /** Only the organisation's projects are linked; other ids (the web client sends deal ids) are ignored. */
 async function projectIds(ctx: Ctx, orgId: string, refs: (string | number)[] | undefined): Promise<string[] | undefined> {
   if (refs === undefined) return undefined;
-  return repo.projectIdsOf(ctx.tx, orgId, [...new Set(refs.map(String).filter(isUuid))]);
+  return repo.projectIdsOf(ctx.tx, orgId, [...new Set(refs.map(String).filter(isId))]);
 }
 
 async function uniqueName<T>(write: () => Promise<T>): Promise<T> {
@@ -181,7 +181,7 @@ export async function setMembers(ctx: Ctx, id: string, field: string, ids: strin
 
 export async function removeMember(ctx: Ctx, id: string, userId: string): Promise<TeamView> {
   const team = await findTeam(ctx, id);
-  const removed = isUuid(userId) && (await repo.removeMember(ctx.tx, team.organization_id, id, userId));
+  const removed = isId(userId) && (await repo.removeMember(ctx.tx, team.organization_id, id, userId));
   if (!removed) throw notFound('User is not a member of this team.');
   await recordAudit(ctx, { entity: 'team', entityId: id, action: 'member_remove', oldValues: { member_id: userId } });
   return getTeam(ctx, id);

@@ -121,7 +121,7 @@ export async function findUser(tx: Tx, userId: string, orgId: string | null): Pr
 /** E-mail addresses are unique across the platform, so this looks beyond the organisation. */
 export async function emailTaken(tx: Tx, email: string, exceptUserId?: string): Promise<boolean> {
   const found = await asSystem(tx, () =>
-    rows(tx, sql`SELECT 1 FROM users WHERE email = lower(${email}) AND id <> ${exceptUserId ?? '00000000-0000-0000-0000-000000000000'}`),
+    rows(tx, sql`SELECT 1 FROM users WHERE email = lower(${email}) AND id <> ${exceptUserId ?? '0'}`),
   );
   return found.length > 0;
 }
@@ -198,7 +198,7 @@ export async function updateUser(tx: Tx, userId: string, patch: UserPatch) {
 export async function revokeUserSessions(tx: Tx, userId: string, reason: string, exceptSessionId?: string) {
   await asSystem(tx, () =>
     tx.execute(sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = ${reason}
-      WHERE user_id = ${userId} AND revoked_at IS NULL AND id <> ${exceptSessionId ?? '00000000-0000-0000-0000-000000000000'}`),
+      WHERE user_id = ${userId} AND revoked_at IS NULL AND id <> ${exceptSessionId ?? '0'}`),
   );
 }
 

@@ -6,7 +6,7 @@ import { rows, sql } from '../../db/database.ts';
 import { requireActor } from '../../http/auth.ts';
 import { inSystem, inTenant, type ServiceContext } from '../../http/context.ts';
 import { fieldError, notFound } from '../../http/errors.ts';
-import { idParams, isUuid, messageOut } from '../../http/fields.ts';
+import { idParams, isId, messageOut } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import type { Actor } from '../../http/auth.ts';
@@ -34,12 +34,12 @@ async function storeProfilePicture(app: AppInstance, file: UploadedFile): Promis
  */
 async function orgForSuperAdmin(request: FastifyRequest, explicit: unknown, userId?: string): Promise<string | null> {
   if (typeof explicit === 'string' && explicit) {
-    if (!isUuid(explicit)) throw fieldError('organization', 'Organisation not found.');
+    if (!isId(explicit)) throw fieldError('organization', 'Organisation not found.');
     const found = await inSystem(request, (c) => rows(c.tx, sql`SELECT 1 FROM organizations WHERE id = ${explicit}`));
     if (!found.length) throw fieldError('organization', 'Organisation not found.');
     return explicit;
   }
-  if (userId && isUuid(userId)) {
+  if (userId && isId(userId)) {
     const [m] = await inSystem(request, (c) =>
       rows<{ organization_id: string }>(c.tx, sql`SELECT organization_id FROM memberships WHERE user_id = ${userId} ORDER BY created_at LIMIT 1`),
     );
@@ -49,7 +49,7 @@ async function orgForSuperAdmin(request: FastifyRequest, explicit: unknown, user
 }
 
 async function forUser<T>(request: FastifyRequest, userId: string, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  if (!isUuid(userId)) throw notFound('User not found.');
+  if (!isId(userId)) throw notFound('User not found.');
   const actor = requireActor(request);
   if (!actor.isSuperuser) return inTenant(request, fn);
   const orgId = await orgForSuperAdmin(request, undefined, userId);

@@ -1,20 +1,20 @@
 import { z } from 'zod';
-import { decimalInput, emailField, optionalText, queryBool } from '../../http/fields.ts';
+import { decimalInput, emailField, optionalText, queryBool, wireId } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { uploadedFile } from '../../http/multipart.ts';
 
 export const UserOut = z.object({
-  id: z.string(),
+  id: wireId,
   email: z.string(),
   username: z.string(),
   first_name: z.string(),
   last_name: z.string(),
   full_name: z.string(),
   name: z.string(),
-  role: z.object({ id: z.string().nullable(), name: z.string() }).nullable(),
+  role: z.object({ id: wireId.nullable(), name: z.string() }).nullable(),
   user_type: z.string(),
-  organization: z.string().nullable(),
-  organizationId: z.string().nullable(),
+  organization: wireId.nullable(),
+  organizationId: wireId.nullable(),
   organization_name: z.string().nullable(),
   contact_number: z.string(),
   phoneNumber: z.string(),
@@ -24,7 +24,7 @@ export const UserOut = z.object({
   is_superuser: z.boolean(),
   must_change_password: z.boolean(),
   sales_target: z.string(),
-  teams: z.array(z.object({ id: z.string(), name: z.string() })),
+  teams: z.array(z.object({ id: wireId, name: z.string() })),
   team_name: z.string().nullable(),
   profile: z.object({ profile_picture: z.string().nullable(), bio: z.string() }),
   avatar: z.string().nullable(),

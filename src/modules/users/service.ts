@@ -5,7 +5,7 @@ import { sql } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { badRequest, fieldError, forbidden, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import { ROLE_NAMES } from '../access/catalog.ts';
 import { assertCanAssign, resolveRole } from '../access/service.ts';
 import { recordAudit, diff } from '../audit/recorder.ts';
@@ -207,7 +207,7 @@ export async function bulkAssignRoles(ctx: Ctx, assignments: { user_id: string; 
   const failed: { assignment: { user_id: string; role_id: string }; error: string }[] = [];
   for (const a of assignments) {
     // A malformed id is reported like an unknown one instead of failing the whole batch.
-    const user = isUuid(a.user_id) ? await repo.findUserInOrg(ctx.tx, orgId, a.user_id) : undefined;
+    const user = isId(a.user_id) ? await repo.findUserInOrg(ctx.tx, orgId, a.user_id) : undefined;
     const role = user ? await resolveRole(ctx, orgId, a.role_id) : undefined;
     if (!user || !role) {
       failed.push({ assignment: a, error: !user ? 'User not found.' : 'Role not found.' });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { inTenant } from '../../http/context.ts';
 import { ValidationError } from '../../http/errors.ts';
-import { decimalInput } from '../../http/fields.ts';
+import { decimalInput, wireId } from '../../http/fields.ts';
 import { sendIdempotent } from '../../http/idempotency.ts';
 import { linksFor } from '../../http/links.ts';
 import { uploadedFile } from '../../http/multipart.ts';
@@ -26,10 +26,10 @@ const QueueQuery = z.object({
 });
 
 const QueueItem = z.object({
-  id: z.string(),
-  payment_id: z.string(),
+  id: wireId,
+  payment_id: wireId,
   transaction_id: z.string(),
-  deal: z.string(),
+  deal: wireId,
   deal_id: z.string(),
   deal_name: z.string(),
   client_name: z.string(),
@@ -41,7 +41,7 @@ const QueueItem = z.object({
   info_requested: z.boolean(),
   priority: z.enum(['high', 'medium', 'low']),
   waiting_hours: z.number(),
-  submitted_by: z.object({ id: z.string(), full_name: z.string() }),
+  submitted_by: z.object({ id: wireId, full_name: z.string() }),
   receipt_file: z.string().nullable(),
   created_at: z.string(),
 });
@@ -75,7 +75,7 @@ const DecisionOut = z.object({
   success: z.boolean(),
   message: z.string(),
   status: z.string(),
-  approval_id: z.string(),
+  approval_id: wireId,
   verified_by: z.string(),
   verified_at: z.string().nullable(),
   payment: PaymentOut,

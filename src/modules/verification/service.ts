@@ -8,7 +8,7 @@ import { rows, sql } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { conflict, fieldError, forbidden, notFound } from '../../http/errors.ts';
-import { isUuid } from '../../http/fields.ts';
+import { isId } from '../../http/fields.ts';
 import type { CheckedFile, UploadBatch } from '../../files/uploads.ts';
 import { money, toCents } from '../../money.ts';
 import { logActivity } from '../activity/recorder.ts';
@@ -45,7 +45,7 @@ interface LockedPayment {
 }
 
 async function lockPayment(ctx: Ctx, paymentId: string): Promise<LockedPayment> {
-  const [payment] = isUuid(paymentId)
+  const [payment] = isId(paymentId)
     ? await rows<LockedPayment>(
         ctx.tx,
         sql`SELECT p.id, p.deal_id, d.deal_code, d.client_id, p.transaction_id, p.received_amount::text AS received_amount, d.currency,
