@@ -25,6 +25,13 @@ export const idField = z
  */
 export const wireId = z.custom<string | number>((v) => (typeof v === 'string' && isId(v)) || Number.isSafeInteger(v)).meta({ type: 'integer' });
 
+/**
+ * A reference to a record in a body, as clients send it: a JSON integer or a string (the web
+ * client's selects give strings). Normalised to a string; whether it names a record of the
+ * organisation is the service's question (an unknown or malformed one is a field error there).
+ */
+export const idRef = z.union([z.string().trim().max(64), z.number()], { error: 'Must be a valid id.' }).transform((v) => String(v));
+
 /** Path parameter `{id}`: a malformed id is simply not found. */
 export const idParams = z.object({ id: z.string().max(64) });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalInput, wireId } from '../../http/fields.ts';
+import { decimalInput, wireId, idRef } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { dateOnly } from '../payments/schemas.ts';
 import { PERIOD_KINDS } from './periods.ts';
@@ -73,7 +73,7 @@ export const RateBody = z.object({
   rate: fxInput,
 });
 
-export const PlanBody = z.object({ user_id: z.string().trim().max(64), rate: ratePercent, effective_from: dateOnly.optional() });
+export const PlanBody = z.object({ user_id: idRef, rate: ratePercent, effective_from: dateOnly.optional() });
 
 // ---------------------------------------------------------------------------------------------
 // Responses

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalInput, wireId } from '../../http/fields.ts';
+import { decimalInput, wireId, idRef } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { NestedPaymentBody, PAYMENT_METHODS, PaymentOut, dateOnly } from '../payments/schemas.ts';
 
@@ -15,9 +15,9 @@ const paymentStatus = z
   .pipe(z.enum(DEAL_PAYMENT_STATUSES));
 
 const DealFields = {
-  client_id: z.string().max(64).optional(),
-  client: z.string().max(64).optional(),
-  project_id: z.string().max(64).nullable().optional(),
+  client_id: idRef.optional(),
+  client: idRef.optional(),
+  project_id: idRef.nullable().optional(),
   deal_name: z.string().trim().max(255).optional(),
   deal_value: dealValue,
   currency: currency.optional(),

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { pageQueryFields } from '../../http/pagination.ts';
-import { wireId } from '../../http/fields.ts';
+import { wireId, idRef } from '../../http/fields.ts';
 
-/** An id as the web client sends it: a string (UUID) or, from old forms, a number. */
-const idRef = z.union([z.string().trim().max(64), z.number()]).transform((v) => String(v));
 const idList = z.array(idRef).max(500, 'Ensure this field has no more than 500 elements.');
 
 const TeamFields = {
@@ -17,7 +15,7 @@ const TeamFields = {
   /** The seeds' alias of member_ids. */
   memberlist: idList.optional(),
   /** Project ids; anything that is not a project of the organisation (the web client sends deal ids) is ignored. */
-  projects: z.array(z.union([z.string().max(64), z.number()])).max(500).optional(),
+  projects: z.array(idRef).max(500).optional(),
   /** Ignored: a team always belongs to the caller's organisation (a Super Admin names one here). */
   organization: z.union([z.string().max(64), z.number()]).nullable().optional(),
 };
