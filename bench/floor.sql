@@ -8,15 +8,18 @@ CREATE SCHEMA IF NOT EXISTS bench_floor;
 -- Codes from a sequence (FLR-…, apart from PRS's TXN-/INV- codes): no counter row to wait for,
 -- the cheapest unique number PostgreSQL has.
 CREATE SEQUENCE IF NOT EXISTS bench_floor.code_numbers;
+-- Ids are bigint identity keys; drop the function of a database set up while they were UUIDs, so
+-- that no second overload makes the call ambiguous.
+DROP FUNCTION IF EXISTS bench_floor.record_payment(uuid, uuid, text, text, date, numeric, text, text);
 
 CREATE OR REPLACE FUNCTION bench_floor.record_payment(
-  org uuid, actor uuid, idem_key text, deal_ref text, paid_on date, amount numeric, method text, remarks text
+  org bigint, actor bigint, idem_key text, deal_ref text, paid_on date, amount numeric, method text, remarks text
 ) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   d deals;
   txn text;
   inv text;
-  pid uuid;
+  pid bigint;
   received numeric;
   response text;
 BEGIN

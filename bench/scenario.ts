@@ -18,6 +18,7 @@ export interface Route {
 
 interface Session {
   token: string;
+  /** The user's id as a decimal string (a JSON integer on the wire). */
   userId: string;
 }
 
@@ -27,9 +28,9 @@ const bearer = (token: string) => ({ authorization: `Token ${token}` });
 
 async function login(url: string, email: string, password: string): Promise<Session> {
   const res = await fetch(`${url}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  const body = (await res.json()) as { token?: string; user?: { id: string } };
-  if (res.status !== 200 || !body.token) throw new Error(`login of ${email} failed: ${res.status} ${JSON.stringify(body)}`);
-  return { token: body.token, userId: body.user!.id };
+  const body = (await res.json()) as { token?: string; user?: { id: number | string } };
+  if (res.status !== 200 || !body.token || body.user?.id === undefined) throw new Error(`login of ${email} failed: ${res.status} ${JSON.stringify(body)}`);
+  return { token: body.token, userId: String(body.user.id) };
 }
 
 function cycle<T>(items: readonly T[]): () => T {

@@ -7,7 +7,9 @@
 // one is written). Derived columns (deal totals and statuses, client status) are computed in
 // SQL once per organisation, and the code counters are set so that the application continues
 // the numbering (DLID…, TXN-…, INV-…). Bulk rows get no audit or activity entries: one audit
-// row per organisation records the import instead.
+// row per organisation records the import instead. Ids that child rows must carry are reserved
+// from the tables' identity sequences before each batch is generated (`reserveIds`), so the
+// generated data depends on the seed alone and the ids on what the database already holds.
 import { parseArgs } from 'node:util';
 import { rows, sql, SYSTEM_ROLE, type Database, type Tx } from '../db/database.ts';
 import { prepareDatabase } from '../startup.ts';
@@ -17,7 +19,9 @@ import { checkPasswordPolicy } from '../modules/auth/password-policy.ts';
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { DEMO_PASSWORD } from '../modules/demo/seed.ts';
 import { Random } from '../modules/demo/random.ts';
-import { ColumnRows, deriveClientStatus, flush, insertDealsWithTotals, lastOrganisationNumber, setCodeSequences } from '../modules/demo/bulk-sql.ts';
+import {
+  ColumnRows, IdSource, deriveClientStatus, flush, insertDealsWithTotals, lastOrganisationNumber, reserveIds, setCodeSequences,
+} from '../modules/demo/bulk-sql.ts';
 import {
   DealGenerator, HISTORY_DAYS, addClient, clientColumns, dayString, planTeams, planUsers, salesColumns,
   type ClientIndex, type Clock, type PlannedUser, type SalesColumns,
@@ -32,7 +36,7 @@ export interface SeedDemoOptions {
   clients: number;
   deals: number;
   paymentsPerDeal: number;
-  /** Random seed: the same seed, scale and anchor date give the same data. */
+  /** Random seed: the same seed, scale and anchor date give the same data (ids come from the database's sequences). */
   seed: number;
   /** Password of every generated user. */
   password: string;
@@ -105,12 +109,13 @@ function clockFor(anchorDate: string | undefined): Clock {
 }
 
 async function writePeople(tx: Tx, orgId: string, users: PlannedUser[], roles: Map<string, string>, hash: string, rng: Random): Promise<Partial<Tally>> {
+  const org = { organization_id: { value: orgId, type: 'bigint' } };
   const people = new ColumnRows('users', {
-    id: 'uuid', email: 'text', password_hash: 'text', username: 'text', first_name: 'text', last_name: 'text', contact_number: 'text',
+    id: 'bigint', email: 'text', password_hash: 'text', username: 'text', first_name: 'text', last_name: 'text', contact_number: 'text',
     sales_target: 'cents', created_at: 'ms', updated_at: 'ms',
   });
-  const history = new ColumnRows('password_history', { user_id: 'uuid', password_hash: 'text' });
-  const members = new ColumnRows('memberships', { user_id: 'uuid', role_id: 'uuid', created_at: 'ms', updated_at: 'ms' }, { organization_id: { value: orgId, type: 'uuid' } });
+  const history = new ColumnRows('password_history', { user_id: 'bigint', password_hash: 'text' });
+  const members = new ColumnRows('memberships', { user_id: 'bigint', role_id: 'bigint', created_at: 'ms', updated_at: 'ms' }, org);
   for (const u of users) {
     people.add({
       id: u.id, email: u.email, password_hash: hash, username: u.email.split('@')[0], first_name: u.firstName, last_name: u.lastName,
@@ -125,10 +130,12 @@ async function writePeople(tx: Tx, orgId: string, users: PlannedUser[], roles: M
   await flush(tx, history);
   const membershipsWritten = await flush(tx, members);
 
-  const teams = planTeams(rng, users);
-  const teamRows = new ColumnRows('teams', { id: 'uuid', name: 'text', team_lead_id: 'uuid', created_by: 'uuid' }, { organization_id: { value: orgId, type: 'uuid' } });
-  const teamMembers = new ColumnRows('team_members', { team_id: 'uuid', user_id: 'uuid' }, { organization_id: { value: orgId, type: 'uuid' } });
-  for (const t of teams) {
+  const teams = planTeams(users);
+  const teamIds = new IdSource('teams', (await reserveIds(tx, { teams: teams.length })).teams);
+  const teamRows = new ColumnRows('teams', { id: 'bigint', name: 'text', team_lead_id: 'bigint', created_by: 'bigint' }, org);
+  const teamMembers = new ColumnRows('team_members', { team_id: 'bigint', user_id: 'bigint' }, org);
+  for (const planned of teams) {
+    const t = { ...planned, id: teamIds.take() };
     teamRows.add({ id: t.id, name: t.name, team_lead_id: t.leadId, created_by: users[0]!.id });
     for (const m of t.memberIds) teamMembers.add({ team_id: t.id, user_id: m });
   }
@@ -164,7 +171,7 @@ interface OrgJob {
 /** One organisation, whole, in one system-scope transaction. */
 async function seedOrganisation(db: Database, job: OrgJob): Promise<SeededOrganization> {
   const { k, options, clock, hash, tally, progress } = job;
-  const rng = new Random(options.seed, k, `${options.prefix} ${k}`);
+  const rng = new Random(options.seed, k);
   return db.system(async (tx) => {
     // The dashboards' aggregate triggers stay quiet while loading; one set-based rebuild below.
     await tx.execute(sql`SELECT set_config('app.bulk_load', 'on', true)`);
@@ -176,14 +183,16 @@ async function seedOrganisation(db: Database, job: OrgJob): Promise<SeededOrgani
     const name = `${options.prefix} ${k}`;
     const domain = `org${k}.${options.prefix.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'scale'}.test`;
     const createdMs = (clock.anchorDay - HISTORY_DAYS - 420) * 86_400_000;
-    const orgId = rng.uuid7(createdMs);
-    await tx.execute(sql`INSERT INTO organizations (id, name, description, contact_email, contact_number, address, sales_goal, currency, time_zone, created_at, updated_at)
-      VALUES (${orgId}, ${name}, 'Generated demo organisation (prs seed-demo-data).', ${`admin@${domain}`}, '+9771400000', 'Kathmandu',
-        ${`${Math.max(1, options.users) * 100_000}.00`}, 'USD', 'UTC', to_timestamp(${createdMs / 1000}), to_timestamp(${createdMs / 1000}))`);
+    const [org] = await rows<{ id: string }>(tx, sql`
+      INSERT INTO organizations (name, description, contact_email, contact_number, address, sales_goal, currency, time_zone, created_at, updated_at)
+      VALUES (${name}, 'Generated demo organisation (prs seed-demo-data).', ${`admin@${domain}`}, '+9771400000', 'Kathmandu',
+        ${`${Math.max(1, options.users) * 100_000}.00`}, 'USD', 'UTC', to_timestamp(${createdMs / 1000}), to_timestamp(${createdMs / 1000}))
+      RETURNING id`);
+    const orgId = org!.id;
     const roles = await createDefaultRoles(tx, orgId);
     add(tally, { organizations: 1, roles: DEFAULT_ROLES.length });
 
-    const users = planUsers(rng, clock, domain, options.users);
+    const users = planUsers(rng, clock, domain, options.users, new IdSource('users', (await reserveIds(tx, { users: options.users })).users));
     add(tally, await writePeople(tx, orgId, users, roles, hash, rng));
     const isCreator = (u: PlannedUser) => u.role === ROLE_NAMES.salesperson || u.role === ROLE_NAMES.teamLead;
     const creators = users.some(isCreator) ? users.filter(isCreator) : [users[0]!];
@@ -192,27 +201,36 @@ async function seedOrganisation(db: Database, job: OrgJob): Promise<SeededOrgani
     progress('clients', 0);
     const clients: ClientIndex = { ids: [], names: [], owners: [] };
     const clientRows = clientColumns(orgId);
-    for (let j = 0; j < options.clients; j++) {
-      addClient(clientRows, clients, rng, clock, j, options.clients, creators);
-      if (clientRows.length >= options.batchSize * 2) add(tally, { clients: await flush(tx, clientRows) });
+    const clientBatch = options.batchSize * 2;
+    for (let j = 0; j < options.clients; j += clientBatch) {
+      const n = Math.min(clientBatch, options.clients - j);
+      const ids = new IdSource('clients', (await reserveIds(tx, { clients: n })).clients);
+      for (let i = j; i < j + n; i++) addClient(clientRows, clients, rng, clock, i, options.clients, creators, ids);
+      add(tally, { clients: await flush(tx, clientRows) });
     }
-    add(tally, { clients: await flush(tx, clientRows) });
 
-    // Batch n+1 is generated while batch n is being written.
+    // Batch n+1 is generated while batch n is being written. Its ids are reserved just before
+    // batch n's INSERTs start: one short statement between two batches' writes.
     const generator = new DealGenerator(rng, clock, { deals: options.deals, paymentsPerDeal: options.paymentsPerDeal, clients, creators, verifiers });
-    let writing: Promise<void> | undefined;
-    while (!generator.done) {
+    const reserveBatch = async () => {
+      const reserved = await reserveIds(tx, generator.idsFor(options.batchSize));
+      return { deals: new IdSource('deals', reserved.deals), payments: new IdSource('payments', reserved.payments) };
+    };
+    let ids = generator.done ? undefined : await reserveBatch();
+    let writing: Promise<void> = Promise.resolve();
+    while (ids) {
       const batch = salesColumns(orgId);
       const before = generator.nextDeal;
-      generator.fill(batch, options.batchSize);
+      generator.fill(batch, options.batchSize, ids);
       const written = generator.nextDeal - before;
-      if (writing) await writing;
+      await writing;
+      ids = generator.done ? undefined : await reserveBatch();
       writing = writeSales(tx, batch).then((part) => {
         add(tally, part);
         progress('deals', written);
       });
     }
-    if (writing) await writing;
+    await writing;
 
     progress('totals', 0);
     await deriveClientStatus(tx, orgId);

@@ -85,6 +85,40 @@ describe('seed-demo-data', () => {
     expect(decisions!.missing).toBe(0);
   });
 
+  it('takes ids from the tables\' identity sequences and links rows within their organisation', async () => {
+    // Explicit ids were reserved with nextval: none lies beyond its sequence, so the
+    // application's next rows cannot collide with them.
+    const tables = ['organizations', 'users', 'teams', 'clients', 'deals', 'payments', 'invoices', 'payment_approvals'];
+    const beyond = await query<{ table_name: string; max_id: string | null; last_value: string | null }>(sql.raw(
+      tables
+        .map((t) => `SELECT '${t}' AS table_name, (SELECT max(id)::text FROM ${t}) AS max_id, pg_sequence_last_value(pg_get_serial_sequence('${t}', 'id')::regclass)::text AS last_value`)
+        .join(' UNION ALL '),
+    ));
+    for (const row of beyond) {
+      expect(row.max_id, row.table_name).not.toBeNull();
+      expect(BigInt(row.max_id!) <= BigInt(row.last_value!), `${row.table_name}: max id ${row.max_id}, sequence at ${row.last_value}`).toBe(true);
+    }
+
+    const [links] = await query<Record<string, number>>(sql`
+      SELECT
+        (SELECT count(*)::int FROM deals d JOIN clients c ON c.id = d.client_id WHERE c.organization_id <> d.organization_id) AS deal_client,
+        (SELECT count(*)::int FROM deals d WHERE NOT EXISTS (
+           SELECT 1 FROM memberships m WHERE m.user_id = d.created_by AND m.organization_id = d.organization_id)) AS deal_owner,
+        (SELECT count(*)::int FROM payments p JOIN deals d ON d.id = p.deal_id WHERE d.organization_id <> p.organization_id) AS payment_deal,
+        (SELECT count(*)::int FROM payments p WHERE p.verified_by IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM memberships m WHERE m.user_id = p.verified_by AND m.organization_id = p.organization_id)) AS payment_verifier,
+        (SELECT count(*)::int FROM invoices i JOIN payments p ON p.id = i.payment_id
+           WHERE i.deal_id <> p.deal_id OR i.organization_id <> p.organization_id OR substring(i.invoice_code FROM 5) <> substring(p.transaction_id FROM 5)) AS invoice_payment,
+        (SELECT count(*)::int FROM payment_approvals a JOIN payments p ON p.id = a.payment_id
+           WHERE a.deal_id <> p.deal_id OR a.organization_id <> p.organization_id OR a.approved_by <> COALESCE(p.verified_by, a.approved_by)) AS approval_payment,
+        (SELECT count(*)::int FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN memberships m ON m.user_id = tm.user_id
+           WHERE m.organization_id <> t.organization_id) AS team_member,
+        (SELECT count(*)::int FROM memberships m JOIN roles r ON r.id = m.role_id WHERE r.organization_id <> m.organization_id) AS membership_role`);
+    expect(links).toEqual({
+      deal_client: 0, deal_owner: 0, payment_deal: 0, payment_verifier: 0, invoice_payment: 0, approval_payment: 0, team_member: 0, membership_role: 0,
+    });
+  });
+
   it('fills the dashboard aggregates for the loaded rows (the triggers are quiet while loading)', async () => {
     const [check] = await query<{ payments: number; counted: number; verified: string; summed: string; deals: number; invoices: number }>(sql`
       SELECT (SELECT count(*)::int FROM payments) AS payments, (SELECT sum(payments)::int FROM payment_totals) AS counted,

@@ -1,9 +1,11 @@
 // Generated, reproducible data for one organisation at any scale: users with roles and teams,
 // clients, and deals with their payments, invoices and verification decisions, held as
 // columns (see bulk-sql.ts). Everything random comes from one seeded generator per organisation,
-// and dates are relative to an anchor day (today unless given).
+// and dates are relative to an anchor day (today unless given). Ids are not random: they are
+// reserved from the tables' identity sequences (`reserveIds`) and handed in as `IdSource`s, so
+// the same seed gives the same data under whatever ids the database hands out.
 import { ROLE_NAMES } from '../access/catalog.ts';
-import { ColumnRows } from './bulk-sql.ts';
+import { ColumnRows, type IdSource } from './bulk-sql.ts';
 import type { Random } from './random.ts';
 
 const DAY_MS = 86_400_000;
@@ -74,7 +76,7 @@ export function roleForIndex(i: number): string {
   return ROLE_NAMES.salesperson;
 }
 
-export function planUsers(rng: Random, clock: Clock, domain: string, count: number): PlannedUser[] {
+export function planUsers(rng: Random, clock: Clock, domain: string, count: number, ids: IdSource): PlannedUser[] {
   const users: PlannedUser[] = [];
   const named = new Map<string, string>([[ROLE_NAMES.orgAdmin, 'admin'], [ROLE_NAMES.verifier, 'verifier'], [ROLE_NAMES.salesperson, 'sales']]);
   for (let i = 0; i < count; i++) {
@@ -87,7 +89,7 @@ export function planUsers(rng: Random, clock: Clock, domain: string, count: numb
     const email = easy ? `${easy}@${domain}` : `${firstName}.${lastName}.${i + 1}@${domain}`.toLowerCase();
     const createdMs = (clock.anchorDay - HISTORY_DAYS - rng.int(14, 400)) * DAY_MS + rng.int(8, 17) * HOUR_MS;
     const salesTargetCents = role === ROLE_NAMES.salesperson || role === ROLE_NAMES.teamLead ? rng.int(10, 40) * 500_000 : 0;
-    users.push({ id: rng.uuid7(createdMs), email, firstName, lastName, role, createdMs, salesTargetCents });
+    users.push({ id: ids.take(), email, firstName, lastName, role, createdMs, salesTargetCents });
   }
   return users;
 }
@@ -99,12 +101,12 @@ export interface PlannedTeam {
   memberIds: string[];
 }
 
-/** Each team lead leads a team of the salespeople listed after them. */
-export function planTeams(rng: Random, users: PlannedUser[]): PlannedTeam[] {
-  const teams: PlannedTeam[] = [];
+/** Each team lead leads a team of the salespeople listed after them (ids are added by the caller). */
+export function planTeams(users: PlannedUser[]): Omit<PlannedTeam, 'id'>[] {
+  const teams: Omit<PlannedTeam, 'id'>[] = [];
   for (const u of users) {
     if (u.role === ROLE_NAMES.teamLead) {
-      teams.push({ id: rng.uuid7(u.createdMs), name: `Team ${u.firstName} ${teams.length + 1}`, leadId: u.id, memberIds: [u.id] });
+      teams.push({ name: `Team ${u.firstName} ${teams.length + 1}`, leadId: u.id, memberIds: [u.id] });
     } else if (u.role === ROLE_NAMES.salesperson && teams.length) {
       teams[teams.length - 1]!.memberIds.push(u.id);
     }
@@ -119,10 +121,10 @@ export const clientColumns = (orgId: string) =>
   new ColumnRows(
     'clients',
     {
-      id: 'uuid', client_name: 'text', email: 'text', phone_number: 'text', nationality: 'text', address: 'text', satisfaction: 'text',
-      client_type: 'text', company_name: 'text', website: 'text', contact_person: 'text', created_by: 'uuid', created_at: 'ms', updated_at: 'ms',
+      id: 'bigint', client_name: 'text', email: 'text', phone_number: 'text', nationality: 'text', address: 'text', satisfaction: 'text',
+      client_type: 'text', company_name: 'text', website: 'text', contact_person: 'text', created_by: 'bigint', created_at: 'ms', updated_at: 'ms',
     },
-    { organization_id: { value: orgId, type: 'uuid' } },
+    { organization_id: { value: orgId, type: 'bigint' } },
   );
 
 export interface ClientIndex {
@@ -136,7 +138,9 @@ export function clientDay(clock: Clock, j: number, total: number): number {
   return clock.anchorDay - HISTORY_DAYS - 1 + Math.floor((j * HISTORY_DAYS) / Math.max(1, total));
 }
 
-export function addClient(rows: ReturnType<typeof clientColumns>, index: ClientIndex, rng: Random, clock: Clock, j: number, total: number, creators: PlannedUser[]) {
+export function addClient(
+  rows: ReturnType<typeof clientColumns>, index: ClientIndex, rng: Random, clock: Clock, j: number, total: number, creators: PlannedUser[], ids: IdSource,
+) {
   const business = rng.chance(0.6);
   const person = `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`;
   const company = `${rng.pick(COMPANY_HEADS)} ${rng.pick(COMPANY_TAILS)}`;
@@ -145,7 +149,7 @@ export function addClient(rows: ReturnType<typeof clientColumns>, index: ClientI
   // Every salesperson gets a client first; then owners are drawn at random.
   const ownerIndex = j < creators.length ? j : rng.int(0, creators.length - 1);
   const createdMs = Math.min(clock.nowMs - 2000, clientDay(clock, j, total) * DAY_MS + rng.int(8 * HOUR_MS, 18 * HOUR_MS));
-  const id = rng.uuid7(createdMs);
+  const id = ids.take();
   const satisfaction = rng.weighted({ satisfied: 55, neutral: 30, unsatisfied: 10, none: 5 });
   rows.add({
     id,
@@ -172,38 +176,39 @@ export function addClient(rows: ReturnType<typeof clientColumns>, index: ClientI
 // Deals, payments, invoices and decisions
 
 export function salesColumns(orgId: string) {
-  const org = { organization_id: { value: orgId, type: 'uuid' } };
+  const org = { organization_id: { value: orgId, type: 'bigint' } };
   return {
     deals: new ColumnRows(
       'deals',
       {
-        id: 'uuid', deal_code: 'text', client_id: 'uuid', deal_name: 'text', deal_value: 'cents', currency: 'text', deal_date: 'day', due_date: 'day',
+        id: 'bigint', deal_code: 'text', client_id: 'bigint', deal_name: 'text', deal_value: 'cents', currency: 'text', deal_date: 'day', due_date: 'day',
         declared_payment_status: 'text', payment_method: 'text', source_type: 'text', deal_remarks: 'text',
-        created_by: 'uuid', updated_by: 'uuid', created_at: 'ms', updated_at: 'ms',
+        created_by: 'bigint', updated_by: 'bigint', created_at: 'ms', updated_at: 'ms',
       },
       org,
     ),
     payments: new ColumnRows(
       'payments',
       {
-        id: 'uuid', deal_id: 'uuid', transaction_id: 'text', payment_date: 'day', received_amount: 'cents', payment_method: 'text',
+        id: 'bigint', deal_id: 'bigint', transaction_id: 'text', payment_date: 'day', received_amount: 'cents', payment_method: 'text',
         payment_category: 'text', cheque_number: 'text', bank_reference: 'text', payment_remarks: 'text', status: 'text',
-        verified_amount: 'cents', verified_by: 'uuid', verified_at: 'ms', verification_remarks: 'text', info_requested: 'boolean',
-        created_by: 'uuid', created_at: 'ms', updated_at: 'ms',
+        verified_amount: 'cents', verified_by: 'bigint', verified_at: 'ms', verification_remarks: 'text', info_requested: 'boolean',
+        created_by: 'bigint', created_at: 'ms', updated_at: 'ms',
       },
       org,
     ),
+    // Invoices and decisions take their ids from the identity default: nothing refers to them here.
     invoices: new ColumnRows(
       'invoices',
       {
-        id: 'uuid', invoice_code: 'text', payment_id: 'uuid', deal_id: 'uuid', amount: 'cents', total_amount: 'cents', currency: 'text',
+        invoice_code: 'text', payment_id: 'bigint', deal_id: 'bigint', amount: 'cents', total_amount: 'cents', currency: 'text',
         status: 'text', invoice_date: 'day', due_date: 'day', created_at: 'ms', updated_at: 'ms',
       },
       org,
     ),
     approvals: new ColumnRows(
       'payment_approvals',
-      { id: 'uuid', payment_id: 'uuid', deal_id: 'uuid', approved_by: 'uuid', decision: 'text', verified_amount: 'cents', remarks: 'text', created_at: 'ms' },
+      { payment_id: 'bigint', deal_id: 'bigint', approved_by: 'bigint', decision: 'text', verified_amount: 'cents', remarks: 'text', created_at: 'ms' },
       org,
     ),
   };
@@ -249,8 +254,14 @@ export class DealGenerator {
     return this.nextDeal >= this.plan.deals;
   }
 
-  /** Adds up to `count` deals (with their payments) to `out`. */
-  fill(out: SalesColumns, count: number): void {
+  /** The ids that `fill(…, count, …)` will use: every deal has exactly `paymentsPerDeal` payments. */
+  idsFor(count: number): { deals: number; payments: number } {
+    const deals = Math.max(0, Math.min(this.plan.deals, this.nextDeal + count) - this.nextDeal);
+    return { deals, payments: deals * this.plan.paymentsPerDeal };
+  }
+
+  /** Adds up to `count` deals (with their payments) to `out`, with ids taken from `ids`. */
+  fill(out: SalesColumns, count: number, ids: { deals: IdSource; payments: IdSource }): void {
     const { rng, clock, plan } = this;
     const end = Math.min(plan.deals, this.nextDeal + count);
     const startDay = clock.anchorDay - HISTORY_DAYS + 1;
@@ -265,7 +276,7 @@ export class DealGenerator {
       const valueCents = Math.max(1000, Math.round(Math.exp(Math.log(500) + rng.float() * Math.log(160)) / 50) * 5000 + (rng.chance(0.2) ? rng.int(1, 99) : 0));
       const currency = rng.weighted(CURRENCY);
       const method = rng.weighted(METHOD);
-      const dealId = rng.uuid7(createdMs);
+      const dealId = ids.deals.take();
       const n = plan.paymentsPerDeal;
       const dueDay = day + rng.int(14, 90);
       out.deals.add({
@@ -302,7 +313,7 @@ export class DealGenerator {
         const status = paymentStatus(rng, clock.anchorDay - paymentDay);
         const payMethod = rng.chance(0.8) ? method : rng.weighted(METHOD);
         const seq = ++this.lastPayment;
-        const paymentId = rng.uuid7(paidMs);
+        const paymentId = ids.payments.take();
         const amount = amounts[k]!;
         const decidedMs = Math.min(clock.nowMs, paidMs + rng.int(HOUR_MS, 72 * HOUR_MS));
         const verifier = rng.pick(plan.verifiers);
@@ -330,7 +341,6 @@ export class DealGenerator {
           updated_at: status === 'pending' ? paidMs : decidedMs,
         });
         out.invoices.add({
-          id: rng.uuid7(paidMs),
           invoice_code: formatCode('INV-', seq),
           payment_id: paymentId,
           deal_id: dealId,
@@ -345,7 +355,6 @@ export class DealGenerator {
         });
         if (status !== 'pending' || infoRequested) {
           out.approvals.add({
-            id: rng.uuid7(decidedMs),
             payment_id: paymentId,
             deal_id: dealId,
             approved_by: verifier.id,

@@ -1,6 +1,12 @@
 // Bulk writing for generated data: rows are collected column by column and written with one
 // `INSERT … SELECT … FROM unnest($1::t[], $2::t[], …)` per batch (one parameter per column,
 // whatever the number of rows), then the derived columns are computed in SQL per organisation.
+//
+// Ids are `bigint` identity keys. Rows whose id a child row must carry (users, teams, clients,
+// deals, payments) get ids reserved beforehand from the table's own identity sequence
+// (`reserveIds`: one nextval per id, atomic, so concurrent writers never get the same one) and
+// are inserted with `OVERRIDING SYSTEM VALUE`; rows nothing refers to in the same load
+// (invoices, decisions, memberships …) leave `id` to its identity default.
 import { escapeLike } from '../../db/like.ts';
 import type { SQL } from 'drizzle-orm';
 import { rows as selectRows, sql, type Tx } from '../../db/database.ts';
@@ -8,12 +14,13 @@ import { rows as selectRows, sql, type Tx } from '../../db/database.ts';
 /**
  * Column kinds: a PostgreSQL type, or a compact encoding converted by the server:
  * `ms` (epoch milliseconds → timestamptz), `day` (days since 1970-01-01 → date),
- * `cents` (integer → numeric with 2 places). Numbers travel as short strings, not ISO dates.
+ * `cents` (integer → numeric with 2 places). Numbers travel as short strings, not ISO dates;
+ * ids (`bigint`) as the decimal strings PRS carries them in.
  */
-export type ColumnKind = 'uuid' | 'text' | 'boolean' | 'int' | 'ms' | 'day' | 'cents';
+export type ColumnKind = 'bigint' | 'text' | 'boolean' | 'int' | 'ms' | 'day' | 'cents';
 
 const PARAM_TYPE: Record<ColumnKind, string> = {
-  uuid: 'uuid[]',
+  bigint: 'int8[]',
   text: 'text[]',
   boolean: 'boolean[]',
   int: 'int4[]',
@@ -27,6 +34,47 @@ function expression(kind: ColumnKind, column: SQL): SQL {
   if (kind === 'day') return sql`(date '1970-01-01' + ${column})`;
   if (kind === 'cents') return sql`(${column}::numeric / 100)`;
   return column;
+}
+
+/** Tables whose ids the bulk loader reserves (each has `id bigint GENERATED ALWAYS AS IDENTITY`). */
+export type IdTable = 'users' | 'teams' | 'clients' | 'deals' | 'payments';
+
+/**
+ * Reserves ids from the tables' own identity sequences, in one round trip: `counts.deals = 5000`
+ * gives 5,000 fresh deal ids (increasing, as decimal strings). Every id is its own `nextval`, so
+ * ids are never handed out twice, whoever else draws from the sequence at the same time (the
+ * application, a parallel organisation); they are contiguous only when nobody else does.
+ * Like every nextval, a reservation is not undone by a rollback: a failed load leaves a gap.
+ */
+export async function reserveIds<T extends IdTable>(tx: Tx, counts: Readonly<Partial<Record<T, number>>>): Promise<Record<T, string[]>> {
+  const wanted = (Object.entries(counts) as [T, number][]).filter(([, n]) => n > 0);
+  const result = Object.fromEntries((Object.keys(counts) as T[]).map((t) => [t, [] as string[]])) as Record<T, string[]>;
+  if (!wanted.length) return result;
+  // The sequence is looked up once per statement (an InitPlan), not per row.
+  const columns = wanted.map(
+    ([table, n]) =>
+      sql`(SELECT string_agg(nextval((SELECT pg_get_serial_sequence(${table}, 'id')::regclass))::text, ',') FROM generate_series(1, ${n}::int)) AS ${sql.identifier(table)}`,
+  );
+  const [row] = await selectRows<Record<T, string>>(tx, sql`SELECT ${sql.join(columns, sql`, `)}`);
+  for (const [table, n] of wanted) {
+    const ids = row![table].split(',');
+    if (ids.length !== n) throw new Error(`reserved ${ids.length} ${table} ids instead of ${n}`);
+    result[table] = ids;
+  }
+  return result;
+}
+
+/** Hands out reserved ids in order; asking for more than were reserved is a bug. */
+export class IdSource {
+  private next = 0;
+
+  constructor(private readonly table: string, private readonly ids: readonly string[]) {}
+
+  take(): string {
+    const id = this.ids[this.next++];
+    if (id === undefined) throw new Error(`more ${this.table} ids used than reserved (${this.ids.length})`);
+    return id;
+  }
 }
 
 /** Rows of one table held as columns until they are written. */
@@ -68,10 +116,15 @@ export class ColumnRows<C extends string> {
     return { names, selected, source };
   }
 
+  /** `OVERRIDING SYSTEM VALUE` when the rows carry their (reserved) ids, else nothing. */
+  overriding(): SQL {
+    return (this.columns as string[]).includes('id') ? sql` OVERRIDING SYSTEM VALUE` : sql``;
+  }
+
   /** The INSERT statement for the rows held now. */
   statement(): SQL {
     const { names, selected, source } = this.parts();
-    return sql`INSERT INTO ${sql.identifier(this.table)} (${sql.join(names, sql`, `)}) SELECT ${sql.join(selected, sql`, `)} FROM ${source}`;
+    return sql`INSERT INTO ${sql.identifier(this.table)} (${sql.join(names, sql`, `)})${this.overriding()} SELECT ${sql.join(selected, sql`, `)} FROM ${source}`;
   }
 }
 
@@ -111,7 +164,7 @@ export async function insertDealsWithTotals(
                   ${sql.param(payments.values.created_at)}::float8[])
         AS p(deal_id, status, verified_amount, created_ms)
       GROUP BY p.deal_id)
-    INSERT INTO deals (${sql.join(names, sql`, `)}, verified_total, payment_count, last_payment_at, payment_status, verification_status)
+    INSERT INTO deals (${sql.join(names, sql`, `)}, verified_total, payment_count, last_payment_at, payment_status, verification_status)${deals.overriding()}
     SELECT ${sql.join(selected, sql`, `)},
            COALESCE(m.verified_total, 0),
            COALESCE(m.payment_count, 0),
