@@ -256,8 +256,13 @@ export async function insertDeal(tx: Tx, d: NewDeal): Promise<string> {
   return row!.id;
 }
 
-export async function updateDealColumns(tx: Tx, dealId: string, sets: SQL[], updatedBy: string) {
-  await tx.execute(sql`UPDATE deals SET ${sql.join([...sets, sql`updated_by = ${updatedBy}`, sql`version = version + 1`], sql`, `)} WHERE id = ${dealId}`);
+/**
+ * A user's edit of the deal's own fields (`edits`) moves `version`, which is the optimistic lock
+ * and the web client's "Edited" mark; `decisions` (the approval) are written beside it without.
+ */
+export async function updateDealColumns(tx: Tx, dealId: string, edits: SQL[], updatedBy: string, decisions: SQL[] = []) {
+  const bump = edits.length ? [sql`version = version + 1`] : [];
+  await tx.execute(sql`UPDATE deals SET ${sql.join([...edits, ...decisions, sql`updated_by = ${updatedBy}`, ...bump], sql`, `)} WHERE id = ${dealId}`);
 }
 
 /**
@@ -266,7 +271,7 @@ export async function updateDealColumns(tx: Tx, dealId: string, sets: SQL[], upd
  * As a statement, for a caller that runs it as part of a larger one (see refreshDealMoney).
  */
 export function refreshDealMoneySql(dealId: string): SQL {
-  // The version moves only when the derived figures change, so If-Match detects them as edits.
+  // Derived figures leave `version` alone: payments and verification decisions are not edits.
   return sql`
     WITH money AS (
       SELECT COALESCE(sum(p.verified_amount) FILTER (WHERE p.status = 'verified'), 0) AS verified_total,
@@ -287,9 +292,7 @@ export function refreshDealMoneySql(dealId: string): SQL {
       verified_total = derived.verified_total,
       payment_count = derived.payment_count,
       payment_status = derived.payment_status,
-      verification_status = derived.verification_status,
-      version = d.version + CASE WHEN (d.verified_total, d.payment_status, d.verification_status)
-        IS DISTINCT FROM (derived.verified_total, derived.payment_status, derived.verification_status) THEN 1 ELSE 0 END
+      verification_status = derived.verification_status
     FROM derived WHERE d.id = derived.id`;
 }
 

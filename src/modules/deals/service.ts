@@ -185,6 +185,7 @@ export async function updateDeal(ctx: Ctx, ref: string, input: DealUpdateInput, 
   const expected = expectedVersion(ifMatch, input.version);
   if (expected !== undefined && expected !== before.version) throw preconditionFailed();
   const sets: SQL[] = [];
+  const decisions: SQL[] = []; // verification, not an edit: no version bump
   const after: Record<string, unknown> = {};
   const set = (column: string, value: unknown) => {
     sets.push(sql`${sql.identifier(column)} = ${value}`);
@@ -213,9 +214,12 @@ export async function updateDeal(ctx: Ctx, ref: string, input: DealUpdateInput, 
   if (input.verification_status !== undefined && input.verification_status !== before.verification_status) {
     if (!hasPermission(ctx.actor, 'deals:verify')) throw forbidden('Only users who may approve deals can change the verification status.');
     if (input.verification_status === 'verified') await approve(ctx, before);
-    else set('approved_at', null);
+    else {
+      decisions.push(sql`approved_at = NULL`);
+      after.approved_at = null;
+    }
   }
-  if (sets.length) await repo.updateDealColumns(ctx.tx, before.id, sets, ctx.actor.userId);
+  if (sets.length || decisions.length) await repo.updateDealColumns(ctx.tx, before.id, sets, ctx.actor.userId, decisions);
   await repo.refreshDealMoney(ctx.tx, before.id);
   await streakDaysChanged(ctx, before.created_by, [before.deal_date, dealDate]);
   const changes = diff(before as unknown as Record<string, unknown>, after);
