@@ -72,9 +72,9 @@ export class SocketClient {
   }
 
   /** Opens a socket; resolves when open, rejects with the HTTP status when the upgrade is refused. */
-  static open(url: string): Promise<SocketClient> {
+  static open(url: string, options?: WebSocket.ClientOptions): Promise<SocketClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options);
       const client = new SocketClient(ws);
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));

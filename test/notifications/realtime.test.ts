@@ -74,12 +74,14 @@ describe('live delivery', () => {
   });
 
   it('a client that was offline receives what it missed on reconnect, as a notification_batch', async () => {
-    const verifier = await connect(`token=${a.users.verifier.token}`);
+    // A verifier with no other socket open (an open one would have received it live).
+    const user = await login(t, (await insertTestUser(t, { orgId: a.id, roleId: a.roles.get('Verifier') })).email);
+    const verifier = await connect(`token=${user.token}`);
     await verifier.close();
     const deal = await dealOf(t, a.users.sales);
     const missed = await recordPayment(t, a.users.sales, deal.deal_id, '300.00');
 
-    const back = await connect(`ws_token=${await wsToken(a.users.verifier)}`);
+    const back = await connect(`ws_token=${await wsToken(user)}`);
     const batch = await back.next((f) => f.type === 'notification_batch');
     const ids = (batch.notifications as { related_object_id: string }[]).map((n) => n.related_object_id);
     expect(ids).toContain(missed.id);
@@ -90,7 +92,7 @@ describe('live delivery', () => {
     const cutoff = new Date().toISOString();
     await sleep(20);
     const later = await recordPayment(t, a.users.sales, deal.deal_id, '301.00');
-    const since = await connect(`token=${a.users.verifier.token}&since=${encodeURIComponent(cutoff)}`);
+    const since = await connect(`token=${user.token}&since=${encodeURIComponent(cutoff)}`);
     const sinceBatch = await since.next((f) => f.type === 'notification_batch');
     expect((sinceBatch.notifications as { related_object_id: string }[]).map((n) => n.related_object_id)).toEqual([later.id]);
   });

@@ -11,10 +11,11 @@ export interface Scope {
   orgId: string | null;
 }
 
-const SELECT = sql`SELECT n.id, n.recipient_id, n.organization_id, n.notification_type, n.priority, n.category, n.title, n.message,
-    n.data, n.action_url, n.related_object_type, n.related_object_id, n.is_read, n.read_at, n.created_at, n.updated_at,
-    u.email AS recipient_email
-  FROM notifications n JOIN users u ON u.id = n.recipient_id`;
+/** The columns of a NotificationRow (but the recipient's e-mail), on the table aliased `n`. */
+export const COLUMNS = sql`n.id, n.recipient_id, n.organization_id, n.notification_type, n.priority, n.category, n.title, n.message,
+    n.data, n.action_url, n.related_object_type, n.related_object_id, n.is_read, n.read_at, n.created_at, n.updated_at`;
+
+const SELECT = sql`SELECT ${COLUMNS}, u.email AS recipient_email FROM notifications n JOIN users u ON u.id = n.recipient_id`;
 
 export function scopeWhere(scope: Scope): SQL {
   return scope.orgId
@@ -51,10 +52,9 @@ export async function findNotification(tx: Tx, scope: Scope, id: string): Promis
   return row;
 }
 
-/** What a reconnecting socket missed: everything since `since`, else every unread one (oldest first). */
-export async function missed(tx: Tx, scope: Scope, since: Date | undefined, limit: number): Promise<NotificationRow[]> {
-  const condition = since ? sql`n.created_at > ${since.toISOString()}` : sql`NOT n.is_read`;
-  const newest = await rows<NotificationRow>(tx, sql`${SELECT} WHERE ${scopeWhere(scope)} AND ${condition} ORDER BY n.created_at DESC, n.id DESC LIMIT ${limit}`);
+/** Everything created after `since`, read or not (oldest first): what a client that says when it last looked missed. */
+export async function missedSince(tx: Tx, scope: Scope, since: Date, limit: number): Promise<NotificationRow[]> {
+  const newest = await rows<NotificationRow>(tx, sql`${SELECT} WHERE ${scopeWhere(scope)} AND n.created_at > ${since.toISOString()} ORDER BY n.created_at DESC, n.id DESC LIMIT ${limit}`);
   return newest.reverse();
 }
 

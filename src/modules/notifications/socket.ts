@@ -1,8 +1,10 @@
 // WebSocket /ws/notifications/?ws_token=… (or ?token=<access JWT | session token>), with the web
 // client's frames. On connect the server sends what the socket missed as `notification_batch`
-// frames: everything created after `since`/`last_seen` (ISO time) when given, else every unread
-// notification. Live events that arrive while that catch-up is read are held back and sent
-// after it, without repeats, so nothing committed is lost between the two.
+// frames: everything created after `since`/`last_seen` (ISO time) when given, else the unread
+// notifications no socket of the user has been pushed yet (claimed, so that of sockets opening
+// together only one gets each; see delivery.ts). Live events that arrive while that catch-up is
+// read are held back and sent after it, without repeats, so nothing committed is lost between
+// the two. Every live event reaches every open socket of the user (tabs).
 //   server → client: connection_established, notification_batch {notifications, count},
 //                    notification {notification}, unread_count {count, unread_count}, pong,
 //                    mark_as_read_response, mark_all_as_read_response, error {message}
@@ -13,6 +15,7 @@ import { unauthorized } from '../../http/errors.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { AppInstance } from '../../http/types.ts';
 import type { Connection, RealtimeEvent } from '../../realtime/hub.ts';
+import { claimUnpushed, markPushed, PendingDeliveries, releaseClaim } from './delivery.ts';
 import { presentNotification } from './present.ts';
 import * as repo from './repo.ts';
 import { authenticateSocket, sessionStillValid } from './socket-auth.ts';
@@ -34,8 +37,11 @@ class NotificationSocket implements Connection {
   readonly orgId: string | null;
   private held: RealtimeEvent[] | undefined = [];
   private alive = true;
+  private stopped = false;
   private checkedAt = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly pending = new PendingDeliveries();
+  private pingScheduled = false;
 
   constructor(
     private readonly app: AppInstance,
@@ -54,6 +60,31 @@ class NotificationSocket implements Connection {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
   }
 
+  /** Pings (its number as payload); the pong confirms every notification sent before it. */
+  private ping(): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.ping(this.pending.ping());
+  }
+
+  /** A ping right after notifications go out (once per tick), so they are confirmed promptly. */
+  private confirmSoon(): void {
+    if (this.pingScheduled) return;
+    this.pingScheduled = true;
+    setImmediate(() => {
+      this.pingScheduled = false;
+      if (this.pending.waiting) this.ping();
+    });
+  }
+
+  private onPong(payload: Buffer): void {
+    this.alive = true;
+    const live = this.pending.pong(payload);
+    if (live.length) void this.tenant((tx) => markPushed(tx, this.scope, live)).catch((err: unknown) => this.warn(err, 'marking notifications pushed failed'));
+  }
+
+  private warn(err: unknown, message: string): void {
+    this.app.log.warn({ err: { message: (err as Error).message } }, message);
+  }
+
   private tenant<T>(fn: (tx: Parameters<Parameters<AppInstance['db']['tenant']>[1]>[0]) => Promise<T>): Promise<T> {
     return this.app.db.tenant({ orgId: this.orgId, userId: this.userId }, fn);
   }
@@ -61,15 +92,22 @@ class NotificationSocket implements Connection {
   async start(since: Date | undefined): Promise<void> {
     this.app.realtime.hub.add(this);
     this.socket.on('message', (data, isBinary) => void this.onMessage(isBinary ? '' : data.toString()));
-    this.socket.on('pong', () => (this.alive = true));
+    this.socket.on('pong', (payload) => this.onPong(payload));
     this.socket.on('close', () => this.stop());
     this.socket.on('error', () => this.stop());
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
     this.send({ type: 'connection_established', message: 'WebSocket connected!', user_id: this.userId, organization_id: this.orgId, timestamp: new Date().toISOString() });
     try {
-      const [missed, unread] = await this.tenant(async (tx) => [await repo.missed(tx, this.scope, since, CATCH_UP_LIMIT), await repo.unreadCount(tx, this.scope)] as const);
-      const items = missed.map(presentNotification);
+      const [missed, unread] = await this.tenant(
+        async (tx) =>
+          [since ? { rows: await repo.missedSince(tx, this.scope, since, CATCH_UP_LIMIT), claim: null } : await claimUnpushed(tx, this.scope, CATCH_UP_LIMIT), await repo.unreadCount(tx, this.scope)] as const,
+      );
+      const items = missed.rows.map(presentNotification);
+      // Tracked before sending: a socket that closed meanwhile (stop() already ran) or closes
+      // before its pong gives the claim back.
+      this.pending.sent(items.map((n) => n.id), missed.claim);
+      if (this.stopped) return void (await this.releaseUnconfirmed());
       for (let i = 0; i === 0 || i < items.length; i += BATCH_SIZE) {
         const chunk = items.slice(i, i + BATCH_SIZE);
         this.send({ type: 'notification_batch', notifications: chunk, count: chunk.length, total: items.length, since: since?.toISOString() ?? null });
@@ -79,8 +117,9 @@ class NotificationSocket implements Connection {
       const held = this.held ?? [];
       this.held = undefined;
       for (const event of held) if (event.type !== 'notification' || !sent.has(String(event.notification.id))) this.push(event);
+      this.confirmSoon();
     } catch (err) {
-      this.app.log.warn({ err: { message: (err as Error).message } }, 'notification catch-up failed');
+      this.warn(err, 'notification catch-up failed');
       this.socket.close(1011, 'catch-up failed');
     }
   }
@@ -92,21 +131,46 @@ class NotificationSocket implements Connection {
   }
 
   private push(event: RealtimeEvent): void {
-    if (event.type === 'notification') this.send({ type: 'notification', notification: { ...event.notification, received_at: new Date().toISOString() } });
-    else this.send({ type: 'unread_count', count: event.count, unread_count: event.count });
+    if (event.type === 'notification') {
+      this.send({ type: 'notification', notification: { ...event.notification, received_at: new Date().toISOString() } });
+      this.pending.sent([String(event.notification.id)], null);
+      this.confirmSoon();
+    } else this.send({ type: 'unread_count', count: event.count, unread_count: event.count });
   }
 
   private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     this.app.realtime.hub.remove(this);
+    void this.releaseUnconfirmed();
+  }
+
+  /**
+   * The socket ended: catch-up rows it claimed but the client never confirmed become unpushed
+   * again and are published to the user's other sockets (any process); with none open, the
+   * next connect's catch-up delivers them.
+   */
+  private async releaseUnconfirmed(): Promise<void> {
+    for (const [claim, ids] of this.pending.drain()) {
+      try {
+        const released = await this.tenant((tx) => releaseClaim(tx, this.scope, ids, claim));
+        for (const row of released) {
+          await this.app.realtime.publish({ type: 'notification', userId: this.userId, orgId: row.organization_id, notification: presentNotification(row) });
+        }
+      } catch (err) {
+        // Left claimed: the rows stay in the list (REST), only their live toast is lost.
+        this.warn(err, 'releasing unconfirmed notifications failed');
+      }
+    }
   }
 
   /** Drops dead peers, and closes sockets whose session was revoked or expired meanwhile. */
   private async beat(): Promise<void> {
     if (!this.alive) return void this.socket.terminate();
     this.alive = false;
-    this.socket.ping();
+    this.ping();
     if (Date.now() - this.checkedAt > REVALIDATE_MS) {
       this.checkedAt = Date.now();
       if (!(await sessionStillValid(this.app, this.actor).catch(() => true))) this.socket.close(4001, 'session ended');
