@@ -106,7 +106,7 @@ class NotificationSocket implements Connection {
       const items = missed.rows.map(presentNotification);
       // Tracked before sending: a socket that closed meanwhile (stop() already ran) or closes
       // before its pong gives the claim back.
-      this.pending.sent(items.map((n) => n.id), missed.claim);
+      this.pending.sent(items.map((n) => String(n.id)), missed.claim);
       if (this.stopped) return void (await this.releaseUnconfirmed());
       for (let i = 0; i === 0 || i < items.length; i += BATCH_SIZE) {
         const chunk = items.slice(i, i + BATCH_SIZE);
