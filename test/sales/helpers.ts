@@ -48,5 +48,12 @@ export function expectFieldErrors(res: Answer, ...fields: string[]) {
   return body;
 }
 
+/** A 409 for a value that must be unique, naming the field like a 400 would. */
+export function expectDuplicate(res: Answer, field: string) {
+  const body = expectError(res, 409, 'duplicate');
+  expect(body[field], `${field} in ${res.body}`).toEqual([expect.any(String)]);
+  return body;
+}
+
 export const hex = () => randomBytes(4).toString('hex');
 export const FOREIGN_SHAPED_ID = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
