@@ -21,7 +21,7 @@ export function withAliases<S extends Shape>(shape: S, aliases: Aliases<S>) {
   const fields: Shape = { ...shape };
   for (const [alias, name] of Object.entries(aliases)) {
     fields[name] = shape[name]!.optional();
-    fields[alias] = shape[name]!.optional();
+    fields[alias] = shape[name]!.optional().describe(`Another name for ${name} (seed 000).`);
   }
   let schema: z.ZodType = z.object(fields);
   for (const [alias, name] of Object.entries(aliases)) {
