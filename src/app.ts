@@ -109,7 +109,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
     // none is configured), with the headers and methods it uses, on error responses too.
     origin: config.corsOrigins.length ? config.corsOrigins : !config.isProduction,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Request-Id'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Organization-Id', 'X-Request-Id'],
     exposedHeaders: ['Retry-After', 'X-Request-Id', 'ETag'],
     credentials: true,
     maxAge: 600,

@@ -1,9 +1,12 @@
 // The explicit context every use case receives: whose organisation, who acts, the transaction,
 // and the request facts the audit log records.
 import type { FastifyRequest } from 'fastify';
-import type { TransactionOptions, Tx } from '../db/database.ts';
+import { rows, sql, type TransactionOptions, type Tx } from '../db/database.ts';
+import { recordAudit } from '../modules/audit/recorder.ts';
 import { withAfterCommit, type AfterCommit } from './after-commit.ts';
 import { requireActor, type Actor } from './auth.ts';
+import { fieldError, notFound } from './errors.ts';
+import { parseQueryString } from './query-string.ts';
 
 export interface RequestMeta {
   ip: string;
@@ -27,16 +30,22 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
 /**
  * Runs a use case in one transaction under the caller's organisation (row-level security on).
  * `orgId` overrides the organisation only for platform administrators acting on a tenant;
- * `readOnly` is for reads (see TransactionOptions): they have nothing to run after commit.
+ * without it, a Super Admin who has no organisation acts in the one the request names
+ * (namedOrganisation), else in none. `readOnly` is for reads (see TransactionOptions): they
+ * have nothing to run after commit.
  */
-export function inTenant<T>(
+export async function inTenant<T>(
   request: FastifyRequest,
   fn: (ctx: ServiceContext & { actor: Actor }) => Promise<T>,
   options: { orgId?: string | null } & TransactionOptions = {},
 ): Promise<T> {
   const { orgId: requested, ...transaction } = options;
   const actor = requireActor(request);
-  const orgId = requested !== undefined && actor.isSuperuser ? requested : actor.orgId;
+  let orgId = actor.orgId;
+  if (actor.isSuperuser) {
+    orgId = requested !== undefined ? requested : (actor.orgId ?? (await organisationNamedBy(request)));
+    if (orgId && orgId !== actor.orgId) await auditAccess(request, actor, orgId, requested !== undefined ? 'route' : 'request');
+  }
   return withAfterCommit(request.server, request.log, (afterCommit) =>
     request.server.db.tenant({ orgId, userId: actor.userId }, (tx) => fn({ orgId, actor, tx, meta: requestMeta(request), afterCommit }), transaction),
   );
@@ -50,5 +59,68 @@ export function inSystem<T>(request: FastifyRequest, fn: (ctx: ServiceContext) =
       (tx) => fn({ orgId: actor?.orgId ?? null, actor, tx, meta: requestMeta(request), afterCommit }),
       { orgId: actor?.orgId ?? null, userId: actor?.userId ?? null },
     ),
+  );
+}
+
+export const ORGANIZATION_HEADER = 'x-organization-id';
+
+/**
+ * The organisation a request names for a Super Admin: the `X-Organization-Id` header or the
+ * `organization` query value (read from the URL: not every route's query schema keeps it).
+ */
+export function namedOrganisation(request: FastifyRequest): string | undefined {
+  const header = request.headers[ORGANIZATION_HEADER];
+  const fromHeader = typeof header === 'string' && header.trim() ? header.trim() : undefined;
+  const query = parseQueryString(request.url.split('?')[1] ?? '').organization;
+  const fromQuery = typeof query === 'string' && query.trim() ? query.trim() : undefined;
+  if (fromHeader && fromQuery && fromHeader !== fromQuery) {
+    throw fieldError('organization', 'The X-Organization-Id header and ?organization= name different organisations.');
+  }
+  return fromHeader ?? fromQuery;
+}
+
+/** True when a platform administrator's request names an organisation to act in. */
+export const namesOrganisation = (request: FastifyRequest) => namedOrganisation(request) !== undefined;
+
+// Once per request however many transactions it runs.
+const resolvedOrg = new WeakMap<FastifyRequest, Promise<string | null>>();
+const auditedOrgs = new WeakMap<FastifyRequest, Set<string>>();
+
+/** The named organisation's id (null when none is named); a name that matches none is a 404. */
+function organisationNamedBy(request: FastifyRequest): Promise<string | null> {
+  let found = resolvedOrg.get(request);
+  if (!found) {
+    const named = namedOrganisation(request);
+    // Compared as text: any id format, and a malformed one simply matches nothing.
+    found = named === undefined
+      ? Promise.resolve(null)
+      : request.server.db
+          .system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM organizations WHERE id::text = ${named.slice(0, 64)}`))
+          .then(([org]) => {
+            if (!org) throw notFound('Organisation not found.');
+            return String(org.id);
+          });
+    resolvedOrg.set(request, found);
+  }
+  return found;
+}
+
+/**
+ * A Super Admin reading or changing a tenant's data is written to that organisation's audit
+ * log (entity `organization`, action `access`), in its own transaction: reads run read-only.
+ */
+async function auditAccess(request: FastifyRequest, actor: Actor, orgId: string, namedBy: 'route' | 'request'): Promise<void> {
+  const seen = auditedOrgs.get(request) ?? new Set<string>();
+  if (seen.has(orgId)) return;
+  seen.add(orgId);
+  auditedOrgs.set(request, seen);
+  const meta = requestMeta(request);
+  await request.server.db.system(
+    (tx) =>
+      recordAudit(
+        { orgId, actor, tx, meta },
+        { entity: 'organization', entityId: orgId, action: 'access', organizationId: orgId, newValues: { method: request.method, path: request.url.split('?')[0], named_by: namedBy } },
+      ),
+    { orgId: null, userId: actor.userId },
   );
 }

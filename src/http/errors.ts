@@ -46,7 +46,14 @@ export const tooManyRequests = (retryAfterSeconds: number, detail?: string) =>
 export const fieldError = (field: string, message: string) =>
   new ValidationError(nestFieldErrors([{ path: field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message }]), message);
 
-/** Turns issue paths into DRF's nested error shape: `{payments: [{amount: ["…"]}]}`. */
+/** A value that must be unique is taken: 409 (product.md §4), the body naming the field as a 400 would. */
+export const duplicate = (field: string, message: string) => conflict(message, 'duplicate', fieldError(field, message).fields);
+
+/**
+ * Turns issue paths into DRF's nested error shape: `{payments: [{amount: ["…"]}]}`. One message
+ * per field, the first: Zod goes on checking a value it already found invalid (a refine after a
+ * failed format), and those follow-on messages only contradict the real one.
+ */
 export function nestFieldErrors(issues: { path: readonly PropertyKey[]; message: string }[]): FieldErrors {
   const root: Record<string, unknown> = {};
   for (const issue of issues) {
@@ -58,7 +65,7 @@ export function nestFieldErrors(issues: { path: readonly PropertyKey[]; message:
       if (last) {
         const existing = container[key as string];
         const list = Array.isArray(existing) && existing.every((x) => typeof x === 'string') ? (existing as string[]) : [];
-        if (!list.includes(issue.message)) list.push(issue.message);
+        if (list.length === 0) list.push(issue.message);
         container[key as string] = list;
         return;
       }
@@ -101,8 +108,10 @@ export function errorBody(request: FastifyRequest, code: string, detail: string,
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError) {
   if (err.headers) reply.headers(err.headers);
-  // A few web-client routes show field toasts only for a bare DRF field map (no message).
-  if (err.statusCode === 400 && err.fields && request.routeOptions.config?.plainFieldErrors) {
+  // A few web-client routes show field toasts only for a bare DRF field map (no message), and
+  // only for a 400: a duplicate (409 elsewhere) is answered that way there too.
+  const plain = err.statusCode === 400 || (err.statusCode === 409 && err.code === 'duplicate');
+  if (plain && err.fields && request.routeOptions.config?.plainFieldErrors) {
     return reply.code(400).send(err.fields);
   }
   const detail = err.fields && err.message === 'Invalid input.' ? (firstMessage(err.fields) ?? err.message) : err.message;

@@ -35,11 +35,29 @@ export const idRef = z.union([z.string().trim().max(64), z.number()], { error: '
 /** Path parameter `{id}`: a malformed id is simply not found. */
 export const idParams = z.object({ id: z.string().max(64) });
 
-/** Money and other exact decimals arrive as strings or numbers and leave as strings. */
+const AMOUNT = 'Enter a non-negative amount with at most 2 decimal places.';
+
+/**
+ * Money and other exact decimals arrive as strings or numbers and leave as strings. Any value
+ * of another type gets the amount's message (missing and null keep theirs).
+ */
 export const decimalInput = z
-  .union([z.string().trim(), z.number()])
+  .union([z.string().trim(), z.number()], { error: (issue) => (issue.input === undefined || issue.input === null ? undefined : AMOUNT) })
   .transform((v) => String(v))
-  .pipe(z.string().regex(/^\d{1,14}(\.\d{1,2})?$/, 'Enter a non-negative amount with at most 2 decimal places.'));
+  .pipe(z.string().regex(/^\d{1,14}(\.\d{1,2})?$/, AMOUNT));
+
+/** True for a YYYY-MM-DD that exists on the calendar (not 2026-02-31). */
+export const isCalendarDate = (value: string) => {
+  const d = new Date(`${value}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+};
+
+/** A business date (`deal_date`, `payment_date`, filters): YYYY-MM-DD, on the calendar. */
+export const dateField = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date has wrong format. Use YYYY-MM-DD.')
+  .refine(isCalendarDate, 'Enter a real calendar date.');
 
 export const nonEmpty = (max = 255) => z.string().trim().min(1, 'This field may not be blank.').max(max, `Ensure this field has no more than ${max} characters.`);
 export const optionalText = (max = 2000) => z.string().trim().max(max, `Ensure this field has no more than ${max} characters.`).optional();

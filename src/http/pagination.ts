@@ -3,7 +3,8 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-const positiveInt = z.coerce.number().int('A valid integer is required.').min(1, 'Ensure this value is greater than or equal to 1.');
+// `?page=abc` coerces to NaN: the same message as 1.5, naming the field.
+const positiveInt = z.coerce.number('A valid integer is required.').int('A valid integer is required.').min(1, 'Ensure this value is greater than or equal to 1.');
 
 /** Query fields every list accepts; spread into a route's query schema. */
 export const pageQueryFields = {

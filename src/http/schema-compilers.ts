@@ -10,12 +10,57 @@ import { ValidationError, nestFieldErrors } from './errors.ts';
 
 z.config({
   customError: (issue) => {
-    if (issue.code === 'invalid_type' && issue.input === undefined) return 'This field is required.';
-    if (issue.code === 'invalid_type' && issue.input === null) return 'This field may not be null.';
+    // A union (string | number ids and amounts) fails as one issue: it gets one message too.
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined) return 'This field is required.';
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === null) return 'This field may not be null.';
     if (issue.code === 'unrecognized_keys') return `Unknown field(s): ${issue.keys.join(', ')}.`;
-    return undefined;
+    return plainMessage(issue);
   },
 });
+
+type Issue = z.core.$ZodRawIssue;
+
+/** What a value should have been, in words: `string` → "text". */
+const KIND: Record<string, string> = {
+  string: 'text', number: 'a number', int: 'a whole number', bigint: 'a whole number', boolean: 'true or false',
+  array: 'a list', object: 'an object', date: 'a date',
+};
+const kind = (expected: unknown) => KIND[String(expected)] ?? `a value of type ${String(expected)}`;
+
+/** Zod's own texts ("Invalid input: expected number, received NaN") said as DRF says them. */
+function plainMessage(issue: Issue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'number') return 'A valid number is required.';
+      if (issue.expected === 'int') return 'A valid integer is required.';
+      return `Expected ${kind(issue.expected)}.`;
+    case 'invalid_union': {
+      // Every branch refused the type: name the types once (`Expected text or a number.`).
+      const expected = (issue.errors as { code: string; expected?: string }[][]).map((branch) => branch[0]);
+      if (expected.every((i) => i?.code === 'invalid_type')) return `Expected ${[...new Set(expected.map((i) => kind(i!.expected)))].join(' or ')}.`;
+      return 'Enter a valid value.';
+    }
+    case 'invalid_value':
+      return `"${String(issue.input)}" is not a valid choice.`;
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const bound = Number(small ? issue.minimum : issue.maximum);
+      if (issue.origin === 'string') return `Ensure this field has ${small ? 'at least' : 'no more than'} ${bound} characters.`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `Ensure this field has ${small ? 'at least' : 'no more than'} ${bound} elements.`;
+      const relation = `${small ? 'greater' : 'less'} than${issue.inclusive === false ? '' : ' or equal to'}`;
+      return `Ensure this value is ${relation} ${bound}.`;
+    }
+    case 'invalid_format':
+      return issue.format === 'email' ? 'Enter a valid email address.' : 'Enter a valid value.';
+    case 'not_multiple_of':
+      return `Ensure this value is a multiple of ${String(issue.divisor)}.`;
+    case 'custom':
+      return 'Enter a valid value.';
+    default:
+      return undefined;
+  }
+}
 
 export const validatorCompiler: FastifySchemaCompiler<z.ZodType> =
   ({ schema }) =>

@@ -157,10 +157,10 @@ describe('POST /api/organizations/', () => {
     expect(await orgRow(res.json().id)).toMatchObject({ currency: 'NPR', time_zone: 'Asia/Kathmandu', sales_goal: '250000.00', is_active: false, description: 'HQ' });
   });
 
-  it('refuses a duplicate name, whatever its case, with 400 name', async () => {
+  it('refuses a duplicate name, whatever its case, with 409 name', async () => {
     for (const name of [a.name, a.name.toUpperCase(), `  ${a.name.toLowerCase()}  `]) {
       const res = await call('POST', '/api/organizations/', su.token, { name, is_active: true });
-      expect(expectError(res, 400).name, name).toEqual([expect.any(String)]);
+      expect(expectError(res, 409, 'duplicate').name, name).toEqual([expect.any(String)]);
     }
     const [n] = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM organizations WHERE lower(name) = lower(${a.name})`);
     expect(n!.n).toBe(1);
@@ -233,21 +233,22 @@ describe('POST /api/organizations/create_with_admin/', () => {
   });
 
   it('creates nothing when the admin is refused (duplicate e-mail, weak password) or fields are bad', async () => {
-    const cases: [object, string][] = [
-      [{ admin_email: a.users.sales.email, admin_password: STRONG }, 'admin_email'],
+    // A duplicate is a 409 naming the field, the rest 400s.
+    const cases: [object, string, number?][] = [
+      [{ admin_email: a.users.sales.email, admin_password: STRONG }, 'admin_email', 409],
       [{ admin_email: `weak-${tag()}@example.test`, admin_password: 'password' }, 'admin_password'],
       [{ admin_password: STRONG }, 'admin_email'],
       [{ admin_email: 'nope', admin_password: STRONG }, 'admin_email'],
       [{ admin_email: `tz-${tag()}@example.test`, time_zone: 'Nowhere/Land' }, 'time_zone'],
     ];
-    for (const [extra, field] of cases) {
+    for (const [extra, field, status] of cases) {
       const name = `Refused ${tag()}`;
       const res = await call('POST', '/api/organizations/create_with_admin/', su.token, { name, ...extra });
-      expect(expectError(res, 400)[field], JSON.stringify(extra)).toEqual(expect.arrayContaining([expect.any(String)]));
+      expect(expectError(res, status ?? 400)[field], JSON.stringify(extra)).toEqual(expect.arrayContaining([expect.any(String)]));
       expect(await orgByName(name)).toBeUndefined();
     }
     const dup = await call('POST', '/api/organizations/create_with_admin/', su.token, { name: b.name.toLowerCase(), admin_email: `dup-${tag()}@example.test`, admin_password: STRONG });
-    expect(expectError(dup, 400).name).toEqual([expect.any(String)]);
+    expect(expectError(dup, 409, 'duplicate').name).toEqual([expect.any(String)]);
   });
 });
 
@@ -279,16 +280,16 @@ describe('POST /api/organizations/register/ (public)', () => {
   });
 
   it('answers bad input with 400 field errors and creates nothing', async () => {
-    const cases: [object, string][] = [
-      [{ name: a.name.toUpperCase(), admin_email: `x-${tag()}@example.test`, admin_password: STRONG }, 'name'],
+    const cases: [object, string, number?][] = [
+      [{ name: a.name.toUpperCase(), admin_email: `x-${tag()}@example.test`, admin_password: STRONG }, 'name', 409],
       [{ name: `Weak ${tag()}`, admin_email: `x-${tag()}@example.test`, admin_password: 'abc' }, 'admin_password'],
-      [{ name: `Dup ${tag()}`, admin_email: b.users.admin.email, admin_password: STRONG }, 'admin_email'],
+      [{ name: `Dup ${tag()}`, admin_email: b.users.admin.email, admin_password: STRONG }, 'admin_email', 409],
       [{ name: `Nopw ${tag()}`, admin_email: `x-${tag()}@example.test` }, 'admin_password'],
       [{ admin_email: `x-${tag()}@example.test`, admin_password: STRONG }, 'name'],
     ];
-    for (const [payload, field] of cases) {
+    for (const [payload, field, status] of cases) {
       const res = await t.app.inject({ method: 'POST', url: '/api/organizations/register/', payload });
-      expect(expectError(res, 400)[field], JSON.stringify(payload)).toEqual(expect.arrayContaining([expect.any(String)]));
+      expect(expectError(res, status ?? 400)[field], JSON.stringify(payload)).toEqual(expect.arrayContaining([expect.any(String)]));
       const name = (payload as { name?: string }).name;
       if (name && name !== a.name.toUpperCase()) expect(await orgByName(name)).toBeUndefined();
     }
@@ -301,7 +302,7 @@ describe('POST /api/organizations/register/ (public)', () => {
       const res = await t.app.inject({ method: 'POST', url: '/api/organizations/register/', remoteAddress: '203.0.113.77', payload: { name: a.name, admin_email: `rl-${tag()}@example.test`, admin_password: STRONG } });
       codes.push(res.statusCode);
     }
-    expect(codes.slice(0, 5)).toEqual([400, 400, 400, 400, 400]);
+    expect(codes.slice(0, 5)).toEqual([409, 409, 409, 409, 409]);
     expect(codes.at(-1)).toBe(429);
   });
 });
@@ -377,18 +378,18 @@ describe('PUT/PATCH /api/organizations/:id/', () => {
   });
 
   it('answers invalid fields with 400 field errors and changes nothing', async () => {
-    const cases: [object, string][] = [
+    const cases: [object, string, number?][] = [
       [{ time_zone: 'Mars/Olympus_Mons' }, 'time_zone'],
       [{ currency: 'EURO' }, 'currency'],
       [{ name: '' }, 'name'],
-      [{ name: b.name.toUpperCase() }, 'name'],
+      [{ name: b.name.toUpperCase() }, 'name', 409],
       [{ sales_goal: 'plenty' }, 'sales_goal'],
       [{ contact_email: 'bad' }, 'contact_email'],
     ];
     const before = await orgRow(a.id);
-    for (const [payload, field] of cases) {
+    for (const [payload, field, status] of cases) {
       const res = await call('PATCH', `/api/organizations/${a.id}/`, a.users.admin.token, payload);
-      expect(expectError(res, 400)[field], JSON.stringify(payload)).toEqual([expect.any(String)]);
+      expect(expectError(res, status ?? 400)[field], JSON.stringify(payload)).toEqual([expect.any(String)]);
     }
     expect(await orgRow(a.id)).toEqual(before);
   });

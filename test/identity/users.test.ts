@@ -256,10 +256,10 @@ describe('POST /api/auth/users/', () => {
     expect((await userRow(res.json().id))!.contact_number).toBe('+977-9812345678');
   });
 
-  it('refuses a duplicate e-mail (any case, any organisation) with 400 email', async () => {
+  it('refuses a duplicate e-mail (any case, any organisation) with 409 email', async () => {
     for (const email of [a.users.sales.email, a.users.sales.email.toUpperCase(), b.users.sales.email]) {
       const res = await call('POST', '/api/auth/users/', a.users.admin.token, { email, password: STRONG, role: 'Salesperson' });
-      expect(expectError(res, 400).email).toEqual([expect.any(String)]);
+      expect(expectError(res, 409, 'duplicate').email).toEqual([expect.any(String)]);
     }
     // The user of the other organisation did not move.
     expect(await memberships(b.users.sales.id)).toEqual([{ organization_id: b.id, role_name: 'Salesperson', is_active: true }]);
@@ -474,8 +474,8 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
     }
   });
 
-  it('answers bad input with 400 field errors', async () => {
-    const cases: [object, string][] = [
+  it('answers bad input with 400 field errors (409 for an e-mail in use)', async () => {
+    const cases: [object, string, number?][] = [
       [{ email: 'nope' }, 'email'],
       [{ status: 'retired' }, 'status'],
       [{ is_active: 'yes' }, 'is_active'],
@@ -483,12 +483,12 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
       [{ role: 'Astronaut' }, 'role'],
       [{ role: FOREIGN_ROLE() }, 'role'],
       [{ role: 'Super Admin' }, 'role'],
-      [{ email: a.users.verifier.email }, 'email'],
-      [{ email: b.users.verifier.email }, 'email'],
+      [{ email: a.users.verifier.email }, 'email', 409],
+      [{ email: b.users.verifier.email }, 'email', 409],
     ];
-    for (const [payload, field] of cases) {
+    for (const [payload, field, status] of cases) {
       const res = await call('PATCH', `/api/auth/users/${a.users.lead.id}/`, a.users.admin.token, payload);
-      expect(expectError(res, 400)[field], JSON.stringify(payload)).toEqual([expect.any(String)]);
+      expect(expectError(res, status ?? 400)[field], JSON.stringify(payload)).toEqual([expect.any(String)]);
     }
     expect(await userRow(a.users.lead.id)).toMatchObject({ email: a.users.lead.email, status: 'active' });
     expect((await memberships(a.users.lead.id))[0]!.role_name).toBe('Team Lead');
@@ -654,7 +654,7 @@ describe('GET/PUT/PATCH /api/auth/profile/ and /api/auth/user/', () => {
     expect(await userRow(me.id)).toMatchObject({ first_name: 'Patricia', contact_number: '+1-5551234567' });
   });
 
-  it('changes the e-mail, and refuses one in use (in any organisation) with 400 email', async () => {
+  it('changes the e-mail, and refuses one in use (in any organisation) with 409 email', async () => {
     const me = await freshUser(a, 'Team Member');
     const fresh = uniqueEmail('moved');
     const ok = await call('PATCH', '/api/auth/profile/', me.token, { email: fresh.toUpperCase() });
@@ -662,7 +662,7 @@ describe('GET/PUT/PATCH /api/auth/profile/ and /api/auth/user/', () => {
     expect((await userRow(me.id))!.email).toBe(fresh);
     for (const email of [a.users.admin.email, b.users.admin.email]) {
       const res = await call('PATCH', '/api/auth/profile/', me.token, { email });
-      expect(expectError(res, 400).email).toEqual([expect.any(String)]);
+      expect(expectError(res, 409, 'duplicate').email).toEqual([expect.any(String)]);
     }
     expect((await userRow(me.id))!.email).toBe(fresh);
   });

@@ -117,7 +117,8 @@ describe('settings and templates', () => {
     });
     expect(own.statusCode, own.body).toBe(201);
     expect(own.json()).toMatchObject({ is_global: false, title_template: 'Cheque {{transaction_id}} for {{deal_code}}', available_variables: ['amount', 'currency', 'deal_code', 'nothing', 'recipient_first_name', 'transaction_id'] });
-    expect((await call('POST', '/api/notifications/templates/', a.users.admin.token, { notification_type: 'payment_received', title: 'x' })).statusCode).toBe(400);
+    // A second template of one type in one organisation is a duplicate (409).
+    expect((await call('POST', '/api/notifications/templates/', a.users.admin.token, { notification_type: 'payment_received', title: 'x' })).statusCode).toBe(409);
     expect((await call('POST', '/api/notifications/templates/', a.users.admin.token, { notification_type: 'Bad Type', title: 'x' })).statusCode).toBe(400);
     expect((await call('POST', '/api/notifications/templates/', a.users.admin.token, { notification_type: 'deal_created' })).statusCode).toBe(400);
 

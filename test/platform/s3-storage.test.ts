@@ -69,7 +69,7 @@ describe('S3-compatible storage', () => {
       'payments[1][payment_date]': today(), 'payments[1][received_amount]': '10', 'payments[1][cheque_number]': 'S3CHQ0001',
     });
     const res = await t.app.inject({ method: 'POST', url: '/api/deals/deals/', payload: body.payload, headers: { ...body.headers, ...auth(org.users.sales.token) } });
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode).toBe(409);
     expect(res.json().payments[1].cheque_number).toBeDefined();
     const listing = await fetch(`${endpoint}/${BUCKET}?list-type=2&prefix=receipts/`).then((r) => r.text());
     const keys = [...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);

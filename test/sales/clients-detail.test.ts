@@ -6,7 +6,7 @@ import { sql } from '../../src/db/database.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
-import { expectError, expectFieldErrors, FOREIGN_SHAPED_ID, harness, hex } from './helpers.ts';
+import { expectDuplicate, expectError, expectFieldErrors, FOREIGN_SHAPED_ID, harness, hex } from './helpers.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -145,7 +145,7 @@ describe('PUT/PATCH /api/clients/{id}/', () => {
     const other = await createClient(a.users.admin);
     const token = a.users.admin.token;
     expectFieldErrors(await h.call('PUT', `/api/clients/${c.id}/`, token, { remarks: 'no name' }), 'client_name', 'email');
-    expectFieldErrors(await h.call('PATCH', `/api/clients/${c.id}/`, token, { email: other.email }), 'email');
+    expectDuplicate(await h.call('PATCH', `/api/clients/${c.id}/`, token, { email: other.email }), 'email');
     expectFieldErrors(await h.call('PATCH', `/api/clients/${c.id}/`, token, { status: 'settled', phone_number: 'abc' }), 'status', 'phone_number');
     expectFieldErrors(await h.call('PATCH', `/api/clients/${c.id}/`, token, { client_name: '' }), 'client_name');
     expect(await clientRow(c.id)).toMatchObject({ client_name: c.client_name, email: c.email });

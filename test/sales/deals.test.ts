@@ -251,7 +251,7 @@ describe('updates', () => {
     const dup = await inject('POST', '/api/deals/', org.users.sales.token, {
       client_id: clientId, deal_value: '100', payment_method: 'cheque', payments: [{ payment_date: today(), received_amount: '10', cheque_number: 'DUP-123456' }],
     });
-    expect(dup.statusCode).toBe(400);
+    expect(dup.statusCode).toBe(409);
     expect(dup.json().payments[0].cheque_number[0]).toMatch(/already been used/);
     const [after] = await t.db.system((tx) => rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM deals WHERE organization_id = ${org.id}`));
     expect(after?.n).toBe(before?.n);

@@ -48,5 +48,12 @@ export function expectFieldErrors(res: Answer, ...fields: string[]) {
   return body;
 }
 
+/** A 409 for a value that must be unique, naming the field like a 400 would. */
+export function expectDuplicate(res: Answer, field: string) {
+  const body = expectError(res, 409, 'duplicate');
+  expect(body[field], `${field} in ${res.body}`).toEqual([expect.any(String)]);
+  return body;
+}
+
 export const hex = () => randomBytes(4).toString('hex');
 export const FOREIGN_SHAPED_ID = '900000000001';

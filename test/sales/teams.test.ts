@@ -6,7 +6,7 @@ import { sql } from '../../src/db/database.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
-import { expectError, expectFieldErrors, FOREIGN_SHAPED_ID, harness, hex } from './helpers.ts';
+import { expectDuplicate, expectError, expectFieldErrors, FOREIGN_SHAPED_ID, harness, hex } from './helpers.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -147,10 +147,10 @@ describe('POST /api/team/teams/', () => {
     expect((await h.q(sql`SELECT count(*)::int AS n FROM teams`))[0]).toEqual(before);
   });
 
-  it('answers 400 with field errors on bad input and on a duplicate name (any case)', async () => {
+  it('answers 400 with field errors on bad input and 409 on a duplicate name (any case)', async () => {
     const token = a.users.admin.token;
     const existing = await createTeam(a, { name: `Unique ${hex()}` });
-    expectFieldErrors(await h.call('POST', '/api/team/teams/', token, { name: existing.name.toUpperCase() }), 'name');
+    expectDuplicate(await h.call('POST', '/api/team/teams/', token, { name: existing.name.toUpperCase() }), 'name');
     expectFieldErrors(await h.call('POST', '/api/team/teams/', token, {}), 'name');
     expectFieldErrors(await h.call('POST', '/api/team/teams/', token, { name: '  ' }), 'name');
     expectFieldErrors(await h.call('POST', '/api/team/teams/', token, { name: 'Phones', contact_number: 'call me maybe' }), 'contact_number');
@@ -252,7 +252,7 @@ describe('GET/PUT/PATCH/DELETE /api/team/teams/{id}/', () => {
     const one = await createTeam(a);
     const two = await createTeam(a);
     expectFieldErrors(await h.call('PUT', `/api/team/teams/${one.id}/`, a.users.admin.token, { description: 'x' }), 'name');
-    expectFieldErrors(await h.call('PATCH', `/api/team/teams/${one.id}/`, a.users.admin.token, { name: two.name.toLowerCase() }), 'name');
+    expectDuplicate(await h.call('PATCH', `/api/team/teams/${one.id}/`, a.users.admin.token, { name: two.name.toLowerCase() }), 'name');
     const same = await h.call('PUT', `/api/team/teams/${one.id}/`, a.users.admin.token, { name: one.name.toUpperCase(), description: 'Own name, other case' });
     expect(same.statusCode).toBe(200);
     expect(await teamRow(one.id)).toMatchObject({ name: one.name.toUpperCase(), description: 'Own name, other case' });

@@ -1,7 +1,7 @@
 // /api/permissions/… the permission catalogue, roles and role assignment.
 import { z } from 'zod';
 import { requireActor } from '../../http/auth.ts';
-import { inSystem, inTenant } from '../../http/context.ts';
+import { inSystem, inTenant, namesOrganisation } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
 import { idParams, isId, wireId, idRef } from '../../http/fields.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -64,7 +64,7 @@ export async function accessRoutes(app: AppInstance) {
         return (await inTenant(request, (ctx) => access.listRoles(ctx), { orgId: wanted })).map(presentRole);
       }
       if (wanted && wanted !== actor.orgId) throw notFound('Organisation not found.');
-      if (!actor.orgId) return [];
+      if (!actor.orgId && !namesOrganisation(request)) return [];
       return (await inTenant(request, (ctx) => access.listRoles(ctx))).map(presentRole);
     },
   );

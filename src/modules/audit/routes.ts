@@ -3,6 +3,7 @@ import type { SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows, sql } from '../../db/database.ts';
 import { inTenant } from '../../http/context.ts';
+import { dateField } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageQueryFields, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { wireId } from '../../http/fields.ts';
@@ -24,7 +25,6 @@ const AuditOut = z.object({
   created_at: z.string(),
 });
 
-const dateField = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'Use YYYY-MM-DD.');
 const AuditQuery = z.object({
   ...pageQueryFields,
   entity: z.string().max(50).optional(),

@@ -1,7 +1,8 @@
 // Which organisation a sales request acts in (shared by clients, teams and projects).
 // Members always act in their own organisation. A Super Admin without one acts in the
-// organisation a request names (lists, creates: `organization`) or in the one that owns the
-// record (by-id routes) — always one organisation per transaction, row-level security on.
+// organisation a request names (inTenant: `?organization=` or X-Organization-Id; a create's
+// body `organization`) or in the one that owns the record (by-id routes) — always one
+// organisation per transaction, row-level security on.
 import type { FastifyRequest } from 'fastify';
 import { rows, sql } from '../../db/database.ts';
 import { requireActor, type Actor } from '../../http/auth.ts';
@@ -28,12 +29,12 @@ export async function inRecordOrg<T>(request: FastifyRequest, table: OwnedTable,
 
 /**
  * Runs fn in the caller's organisation. A Super Admin without one acts in the organisation
- * named by `organization` (an unknown or missing one leaves ctx.orgId null: services answer
- * an empty list, or a field error on create).
+ * named by `organization` of a create's body (an unknown one leaves ctx.orgId null: a field
+ * error), else by the request like on every tenant route (inTenant: header or query).
  */
 export async function inNamedOrg<T>(request: FastifyRequest, organization: unknown, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
   const actor = requireActor(request);
-  if (!platformAdmin(actor)) return inTenant(request, fn);
+  if (!platformAdmin(actor) || organization === undefined) return inTenant(request, fn);
   const named = typeof organization === 'string' && isId(organization) ? organization : null;
   const exists = named
     ? (await inSystem(request, (c) => rows(c.tx, sql`SELECT 1 FROM organizations WHERE id = ${named}`))).length > 0

@@ -1,5 +1,6 @@
 // /api/clients/… the organisation's clients, as the seeds document them and the web client calls them.
 import { requireActor } from '../../http/auth.ts';
+import { inTenant } from '../../http/context.ts';
 import { idParams } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -25,7 +26,7 @@ export async function clientRoutes(app: AppInstance) {
     const page = pageRequest(q, app.config, { webClientList: true });
     // The web client sends its own organisation's id; any other organisation has nothing to show.
     if (namesOtherOrg(requireActor(request), q.organization)) return pageEnvelope(request, page, 0, []);
-    const result = await inNamedOrg(request, q.organization, (ctx) => clients.listClients(ctx, q, { limit: page.pageSize, offset: page.offset }));
+    const result = await inTenant(request, (ctx) => clients.listClients(ctx, q, { limit: page.pageSize, offset: page.offset }));
     return pageEnvelope(request, page, result.count, result.rows.map(presentClient));
   });
 

@@ -3,7 +3,7 @@
 import type { SQL } from 'drizzle-orm';
 import { pgConstraint, pgErrorCode } from '../../db/errors.ts';
 import { sql } from '../../db/database.ts';
-import { conflict, fieldError, notFound } from '../../http/errors.ts';
+import { conflict, duplicate, fieldError, notFound } from '../../http/errors.ts';
 import { isId } from '../../http/fields.ts';
 import { visibilityFor, visibleTo } from '../access/visibility.ts';
 import { logActivity } from '../activity/recorder.ts';
@@ -108,14 +108,14 @@ async function uniqueEmail<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'clients_org_email_key') throw fieldError('email', DUPLICATE_EMAIL);
+    if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'clients_org_email_key') throw duplicate('email', DUPLICATE_EMAIL);
     throw err;
   }
 }
 
 export async function createClient(ctx: Ctx, input: ClientInput & { client_name: string; email: string }) {
   const orgId = orgForWrite(ctx);
-  if (await repo.emailTaken(ctx.tx, orgId, input.email)) throw fieldError('email', DUPLICATE_EMAIL);
+  if (await repo.emailTaken(ctx.tx, orgId, input.email)) throw duplicate('email', DUPLICATE_EMAIL);
   const id = await uniqueEmail(() => repo.insertClient(ctx.tx, orgId, ctx.actor.userId, values(input)));
   const created = (await repo.findClient(ctx.tx, orgId, id, sql`true`))!;
   await recordAudit(ctx, { entity: 'client', entityId: id, action: 'create', newValues: snapshot(created) });
@@ -128,7 +128,7 @@ export async function updateClient(ctx: Ctx, id: string, input: ClientInput) {
   const before = await visibleClient(ctx, id);
   const orgId = before.organization_id;
   if (input.email !== undefined && input.email !== before.email && (await repo.emailTaken(ctx.tx, orgId, input.email, id))) {
-    throw fieldError('email', DUPLICATE_EMAIL);
+    throw duplicate('email', DUPLICATE_EMAIL);
   }
   const changes = diff(snapshot(before), { ...snapshot(before), ...definedOnly(values(input)) });
   if (changes.changed) {

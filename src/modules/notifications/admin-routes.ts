@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { rows, sql } from '../../db/database.ts';
 import { pgErrorCode } from '../../db/errors.ts';
 import { requireActor, type Actor } from '../../http/auth.ts';
-import { inSystem, inTenant, type ServiceContext } from '../../http/context.ts';
-import { fieldError, notFound } from '../../http/errors.ts';
+import { inSystem, inTenant, namesOrganisation, type ServiceContext } from '../../http/context.ts';
+import { duplicate, notFound } from '../../http/errors.ts';
 import { isId } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -23,7 +23,7 @@ const idParams = z.object({ id: z.string().max(64) });
 /** Platform administrators without an organisation work on global rows (system scope). */
 function asManager<T>(request: FastifyRequest, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
   const actor = requireActor(request);
-  if (actor.isSuperuser && !actor.orgId) return inSystem(request, (ctx) => fn({ ...ctx, orgId: null, actor }));
+  if (actor.isSuperuser && !actor.orgId && !namesOrganisation(request)) return inSystem(request, (ctx) => fn({ ...ctx, orgId: null, actor }));
   return inTenant(request, fn);
 }
 
@@ -31,7 +31,7 @@ async function uniqueType<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (pgErrorCode(err) === '23505') throw fieldError('notification_type', 'A template for this notification type already exists here.');
+    if (pgErrorCode(err) === '23505') throw duplicate('notification_type', 'A template for this notification type already exists here.');
     throw err;
   }
 }

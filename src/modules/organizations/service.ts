@@ -3,7 +3,7 @@
 import type { Tx } from '../../db/database.ts';
 import { pgErrorCode } from '../../db/errors.ts';
 import type { ServiceContext } from '../../http/context.ts';
-import { conflict, fieldError, notFound } from '../../http/errors.ts';
+import { conflict, duplicate, notFound } from '../../http/errors.ts';
 import { ROLE_NAMES } from '../access/catalog.ts';
 import { createDefaultRoles } from '../access/service.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
@@ -21,7 +21,7 @@ export async function getOrganization(tx: Tx, id: string) {
 }
 
 export async function createOrganization(ctx: ServiceContext, input: repo.OrganizationFields & { name: string }) {
-  if (await repo.nameTaken(ctx.tx, input.name)) throw fieldError('name', 'An organisation with this name already exists.');
+  if (await repo.nameTaken(ctx.tx, input.name)) throw duplicate('name', 'An organisation with this name already exists.');
   const id = await repo.insertOrganization(ctx.tx, input, ctx.actor?.userId ?? null);
   const roles = await createDefaultRoles(ctx.tx, id);
   await recordAudit(ctx, { entity: 'organization', entityId: id, action: 'create', organizationId: id, newValues: { name: input.name, is_active: input.is_active ?? true } });
@@ -38,7 +38,7 @@ export interface AdminInput {
 
 /** Creates the organisation's first Org Admin. A generated password must be changed at first login. */
 export async function createFirstAdmin(ctx: ServiceContext, orgId: string, roleId: string, input: AdminInput, mustChangeIfGiven: boolean) {
-  if (await emailTaken(ctx.tx, input.admin_email)) throw fieldError('admin_email', 'A user with this email already exists.');
+  if (await emailTaken(ctx.tx, input.admin_email)) throw duplicate('admin_email', 'A user with this email already exists.');
   const generated = !input.admin_password;
   const password = input.admin_password ?? generatePassword();
   if (!generated) {
@@ -72,12 +72,12 @@ export async function createOrganizationWithAdmin(ctx: ServiceContext, org: repo
 
 export async function updateOrganization(ctx: ServiceContext, id: string, input: repo.OrganizationFields) {
   const before = await getOrganization(ctx.tx, id);
-  if (input.name && (await repo.nameTaken(ctx.tx, input.name, id))) throw fieldError('name', 'An organisation with this name already exists.');
+  if (input.name && (await repo.nameTaken(ctx.tx, input.name, id))) throw duplicate('name', 'An organisation with this name already exists.');
   try {
     await repo.updateOrganization(ctx.tx, id, input);
   } catch (err) {
     // Under row-level security an Org Admin cannot see the other organisation holding the name.
-    if (pgErrorCode(err) === '23505') throw fieldError('name', 'An organisation with this name already exists.');
+    if (pgErrorCode(err) === '23505') throw duplicate('name', 'An organisation with this name already exists.');
     throw err;
   }
   // Members' cached actors carry the organisation's name and whether it is active.

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { SQL } from 'drizzle-orm';
 import { rows, sql } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
+import { reportingAliases } from '../../http/aliases.ts';
 import { inTenant, type ServiceContext } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
 import { isId } from '../../http/fields.ts';
@@ -18,7 +19,7 @@ import { withUploads } from '../deals/routes.ts';
 import { dealVisibility, requireDeal } from '../deals/service.ts';
 import { presentPayment } from '../deals/present.ts';
 import { writeOffPayment } from '../verification/service.ts';
-import { DealPaymentCreateBody, PaymentCreateBody, PaymentListQuery, PaymentOut } from './schemas.ts';
+import { DealPaymentCreateBody, PaymentCreateBody, PaymentListQuery, PaymentOut, SeedDealPaymentCreateBody, SeedPaymentCreateBody } from './schemas.ts';
 import { assertWithinDealValue, recordPayment } from './service.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
@@ -70,14 +71,15 @@ export async function paymentRoutes(app: AppInstance) {
   };
 
   for (const url of ['/api/payments/', '/api/deals/payments/']) {
+    const webClient = url === '/api/deals/payments/';
     app.get(url, { config: { permission: VIEW }, schema: { tags, querystring: PaymentListQuery, response: { 200: pageOf(PaymentOut) } } }, list(false));
     app.post(
       url,
-      { config: { permission: 'payments:create', plainFieldErrors: url === '/api/deals/payments/' }, schema: { tags, body: PaymentCreateBody, response: { 201: PaymentOut } } },
+      { config: { permission: 'payments:create', plainFieldErrors: webClient }, schema: { tags, body: webClient ? PaymentCreateBody : SeedPaymentCreateBody, response: { 201: PaymentOut } } },
       async (request, reply) =>
         withUploads(request, (uploads) =>
           sendIdempotent(request, reply, 201, async (ctx) =>
-            presentPayment(await createPayment(ctx, request.body.deal_id, request.body, uploads), linksFor(request)),
+            presentPayment(await reportingAliases(request.body, () => createPayment(ctx, request.body.deal_id, request.body, uploads)), linksFor(request)),
           ),
         ),
     );
@@ -86,10 +88,10 @@ export async function paymentRoutes(app: AppInstance) {
   for (const base of ['/api/deals/:id/payments/', '/api/deals/deals/:id/payments/']) {
     const params = z.object({ id: z.string().max(64) });
     app.get(base, { config: { permission: VIEW }, schema: { tags, params, querystring: PaymentListQuery, response: { 200: pageOf(PaymentOut) } } }, list(true));
-    app.post(base, { config: { permission: 'payments:create' }, schema: { tags, params, body: DealPaymentCreateBody, response: { 201: PaymentOut } } }, async (request, reply) =>
+    app.post(base, { config: { permission: 'payments:create' }, schema: { tags, params, body: SeedDealPaymentCreateBody, response: { 201: PaymentOut } } }, async (request, reply) =>
       withUploads(request, (uploads) =>
         sendIdempotent(request, reply, 201, async (ctx) =>
-          presentPayment(await createPayment(ctx, request.params.id, request.body, uploads), linksFor(request)),
+          presentPayment(await reportingAliases(request.body, () => createPayment(ctx, request.params.id, request.body, uploads)), linksFor(request)),
         ),
       ),
     );

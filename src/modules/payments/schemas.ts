@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { decimalInput, wireId } from '../../http/fields.ts';
+import { withAliases } from '../../http/aliases.ts';
+import { dateField, decimalInput, wireId } from '../../http/fields.ts';
 import { uploadedFile } from '../../http/multipart.ts';
+import { pageQueryFields } from '../../http/pagination.ts';
 
 export const PAYMENT_METHODS = ['wallet', 'bank', 'cheque', 'cash'] as const;
-export const dateOnly = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date as YYYY-MM-DD.').refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'Enter a valid date.');
+export const dateOnly = dateField;
 const positiveAmount = decimalInput.refine((v) => Number(v) > 0, 'Ensure this value is greater than 0.');
 const chequeNumber = z.string().trim().min(6, 'Ensure this field has at least 6 characters.').max(20, 'Ensure this field has no more than 20 characters.');
 
@@ -26,10 +28,13 @@ export type NestedPaymentInput = z.infer<typeof NestedPaymentBody>;
 export const PaymentCreateBody = z.object({ deal_id: z.union([z.string().trim().min(1).max(64), z.number()]).transform(String), ...PaymentFields });
 export const DealPaymentCreateBody = z.object(PaymentFields);
 
+/** Seed 000 names the amount and the receipt `payment_amount` and `payment_receipt`; its routes take both names. */
+const SEED_NAMES = { payment_amount: 'received_amount', payment_receipt: 'receipt_file' } as const;
+export const SeedPaymentCreateBody = withAliases(PaymentCreateBody.shape, SEED_NAMES);
+export const SeedDealPaymentCreateBody = withAliases(PaymentFields, SEED_NAMES);
+
 export const PaymentListQuery = z.object({
-  page: z.coerce.number().int().min(1).optional(),
-  page_size: z.coerce.number().int().min(1).optional(),
-  limit: z.coerce.number().int().min(1).optional(),
+  ...pageQueryFields,
   deal_id: z.string().max(64).optional(),
   deal: z.string().max(64).optional(),
   status: z.enum(['pending', 'verified', 'rejected', 'refunded', 'bad_debt']).optional(),

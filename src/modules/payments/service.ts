@@ -4,7 +4,7 @@ import { nextCodeSql } from '../../db/codes.ts';
 import { pgConstraint, pgErrorCode } from '../../db/errors.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
-import { fieldError } from '../../http/errors.ts';
+import { duplicate, fieldError } from '../../http/errors.ts';
 import type { CheckedFile, UploadBatch } from '../../files/uploads.ts';
 import { money, toCents } from '../../money.ts';
 import { activityInsertSql } from '../activity/recorder.ts';
@@ -33,7 +33,7 @@ export const flatField: FieldPrefix = (f) => f;
 
 async function assertChequeFree(ctx: Ctx, cheque: string, field: string) {
   const taken = await rows(ctx.tx, sql`SELECT 1 FROM payments WHERE organization_id = ${ctx.orgId} AND cheque_number = ${cheque}`);
-  if (taken.length) throw fieldError(field, `Cheque number '${cheque}' has already been used in this organisation.`);
+  if (taken.length) throw duplicate(field, `Cheque number '${cheque}' has already been used in this organisation.`);
 }
 
 /**
@@ -113,7 +113,7 @@ export async function recordPayment(
   } catch (err) {
     // Two requests with one cheque number at the same moment: the index decides.
     if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'payments_org_cheque_key') {
-      throw fieldError(name('cheque_number'), `Cheque number '${input.cheque_number}' has already been used in this organisation.`);
+      throw duplicate(name('cheque_number'), `Cheque number '${input.cheque_number}' has already been used in this organisation.`);
     }
     throw err;
   }

@@ -1,10 +1,11 @@
 // /api/project/… projects, on both the short paths the web client calls and the seeds'
 // /api/project/projects/ paths.
 import { requireActor } from '../../http/auth.ts';
+import { inTenant } from '../../http/context.ts';
 import { idParams } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
-import { inNamedOrg, inRecordOrg, namesOtherOrg, iso } from '../clients/org-scope.ts';
+import { inRecordOrg, namesOtherOrg, iso } from '../clients/org-scope.ts';
 import type { ProjectRow } from './repo.ts';
 import { ProjectBody, ProjectListQuery, ProjectOut, ProjectPatchBody } from './schemas.ts';
 import * as projects from './service.ts';
@@ -38,7 +39,7 @@ export async function projectRoutes(app: AppInstance) {
       const q = request.query;
       const page = pageRequest(q, app.config);
       if (namesOtherOrg(requireActor(request), q.organization)) return pageEnvelope(request, page, 0, []);
-      const result = await inNamedOrg(request, q.organization, (ctx) => projects.listProjects(ctx, q, { limit: page.pageSize, offset: page.offset }));
+      const result = await inTenant(request, (ctx) => projects.listProjects(ctx, q, { limit: page.pageSize, offset: page.offset }));
       return pageEnvelope(request, page, result.count, result.rows.map(presentProject));
     });
 
@@ -49,7 +50,7 @@ export async function projectRoutes(app: AppInstance) {
         schema: { tags, querystring: ProjectListQuery.pick({ organization: true }), body: ProjectBody, response: { 201: ProjectOut } },
       },
       async (request, reply) => {
-        const created = await inNamedOrg(request, request.query.organization, (ctx) => projects.createProject(ctx, request.body));
+        const created = await inTenant(request, (ctx) => projects.createProject(ctx, request.body));
         return reply.code(201).send(presentProject(created));
       },
     );

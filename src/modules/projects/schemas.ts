@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateField } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { wireId } from '../../http/fields.ts';
 
@@ -9,15 +10,7 @@ const status = z.enum(PROJECT_STATUSES, {
 });
 
 /** A business date, YYYY-MM-DD, that exists on the calendar; null clears it. */
-const businessDate = z
-  .string()
-  .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date has wrong format. Use YYYY-MM-DD.')
-  .refine((v) => {
-    const d = new Date(`${v}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-  }, 'Enter a real calendar date.')
-  .nullable();
+const businessDate = dateField.nullable();
 
 const ProjectFields = {
   name: z.string().trim().min(1, 'This field may not be blank.').max(255, 'Ensure this field has no more than 255 characters.'),

@@ -1,12 +1,14 @@
 // /api/team/… teams: /api/team/teams/ as the web client calls it, /api/team/ as the seeds document it.
+import { reportingAliases } from '../../http/aliases.ts';
 import { requireActor } from '../../http/auth.ts';
+import { inTenant } from '../../http/context.ts';
 import { fieldError } from '../../http/errors.ts';
 import { idParams } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { inNamedOrg, inRecordOrg, namesOtherOrg } from '../clients/org-scope.ts';
 import { presentTeam } from './present.ts';
-import { MemberParams, MembersBody, TeamBody, TeamListQuery, TeamOut, TeamPatchBody } from './schemas.ts';
+import { MemberParams, MembersBody, SeedTeamBody, TeamBody, TeamListQuery, TeamOut, TeamPatchBody } from './schemas.ts';
 import * as teams from './service.ts';
 
 const NOT_FOUND = 'Team not found.';
@@ -19,13 +21,15 @@ export async function teamRoutes(app: AppInstance) {
       const q = request.query;
       const page = pageRequest(q, app.config, { webClientList: true });
       if (namesOtherOrg(requireActor(request), q.organization)) return pageEnvelope(request, page, 0, []);
-      const result = await inNamedOrg(request, q.organization, (ctx) => teams.listTeams(ctx, q, { limit: page.pageSize, offset: page.offset }));
+      const result = await inTenant(request, (ctx) => teams.listTeams(ctx, q, { limit: page.pageSize, offset: page.offset }));
       return pageEnvelope(request, page, result.count, result.teams.map(presentTeam));
     });
 
-    app.post(url, { config: { permission: 'teams:manage' }, schema: { tags, body: TeamBody, response: { 201: TeamOut } } }, async (request, reply) => {
+    app.post(url, { config: { permission: 'teams:manage' }, schema: { tags, body: url === '/api/team/' ? SeedTeamBody : TeamBody, response: { 201: TeamOut } } }, async (request, reply) => {
       const org = request.body.organization;
-      const created = await inNamedOrg(request, org === null || org === undefined ? undefined : String(org), (ctx) => teams.createTeam(ctx, request.body));
+      const created = await reportingAliases(request.body, () =>
+        inNamedOrg(request, org === null || org === undefined ? undefined : String(org), (ctx) => teams.createTeam(ctx, request.body)),
+      );
       return reply.code(201).send(presentTeam(created));
     });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withAliases } from '../../http/aliases.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { wireId, idRef } from '../../http/fields.ts';
 
@@ -23,6 +24,8 @@ const TeamFields = {
 /** POST and PUT need a name; other fields absent = unchanged. */
 export const TeamBody = z.object(TeamFields);
 export const TeamPatchBody = z.object(TeamFields).partial();
+/** POST /api/team/ as seed 000 documents it: `team_name` and `team_lead` for name and team_lead_id. */
+export const SeedTeamBody = withAliases(TeamFields, { team_name: 'name', team_lead: 'team_lead_id' });
 export type TeamInput = z.infer<typeof TeamPatchBody>;
 
 export const MembersBody = z.object({

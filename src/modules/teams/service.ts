@@ -4,7 +4,7 @@
 import type { SQL } from 'drizzle-orm';
 import { pgConstraint, pgErrorCode } from '../../db/errors.ts';
 import { sql } from '../../db/database.ts';
-import { fieldError, notFound, ValidationError } from '../../http/errors.ts';
+import { duplicate, fieldError, notFound, ValidationError } from '../../http/errors.ts';
 import { isId } from '../../http/fields.ts';
 import { diff, recordAudit } from '../audit/recorder.ts';
 import { containsPattern, orgForWrite, type Ctx } from '../clients/org-scope.ts';
@@ -88,7 +88,7 @@ function checkContact(raw: string | undefined): string | undefined {
 }
 
 async function checkName(ctx: Ctx, orgId: string, name: string | undefined, exceptId?: string) {
-  if (name !== undefined && (await repo.nameTaken(ctx.tx, orgId, name, exceptId))) throw fieldError('name', DUPLICATE_NAME);
+  if (name !== undefined && (await repo.nameTaken(ctx.tx, orgId, name, exceptId))) throw duplicate('name', DUPLICATE_NAME);
 }
 
 /** Only the organisation's projects are linked; other ids (the web client sends deal ids) are ignored. */
@@ -101,7 +101,7 @@ async function uniqueName<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'teams_org_name_key') throw fieldError('name', DUPLICATE_NAME);
+    if (pgErrorCode(err) === '23505' && pgConstraint(err) === 'teams_org_name_key') throw duplicate('name', DUPLICATE_NAME);
     throw err;
   }
 }

@@ -4,8 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { rows, sql } from '../../db/database.ts';
 import { requireActor } from '../../http/auth.ts';
-import { inSystem, inTenant, type ServiceContext } from '../../http/context.ts';
-import { fieldError, notFound } from '../../http/errors.ts';
+import { inSystem, inTenant, namesOrganisation, type ServiceContext } from '../../http/context.ts';
+import { duplicate, fieldError, notFound } from '../../http/errors.ts';
 import { idParams, isId, messageOut } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -69,7 +69,9 @@ export async function userRoutes(app: AppInstance) {
       actor.isSuperuser && !actor.orgId
         ? q.organization
           ? await inTenant(request, run, { orgId: await orgForSuperAdmin(request, q.organization) })
-          : await inSystem(request, (ctx) => run({ ...ctx, actor }))
+          : namesOrganisation(request)
+            ? await inTenant(request, run)
+            : await inSystem(request, (ctx) => run({ ...ctx, actor }))
         : await inTenant(request, run);
     return pageEnvelope(request, page, result.count, result.rows.map(presentUser));
   });
@@ -77,7 +79,7 @@ export async function userRoutes(app: AppInstance) {
   app.post('/api/auth/users/', { config: { permission: 'users:create' }, schema: { tags, body: UserCreateBody, response: { 201: UserOut } } }, async (request, reply) => {
     const actor = requireActor(request);
     const orgId = actor.isSuperuser ? await orgForSuperAdmin(request, request.body.organization === null ? undefined : String(request.body.organization ?? '')) : undefined;
-    if (actor.isSuperuser && !orgId && !actor.orgId) throw fieldError('organization', 'This field is required.');
+    if (actor.isSuperuser && !orgId && !actor.orgId && !namesOrganisation(request)) throw fieldError('organization', 'This field is required.');
     const user = await inTenant(request, (ctx) => users.createUser(ctx, request.body), orgId ? { orgId } : {});
     return reply.code(201).send(presentUser(user));
   });
@@ -115,7 +117,7 @@ export async function userRoutes(app: AppInstance) {
         handler: async (request) => {
           const b = request.body;
           const user = await inTenant(request, async (ctx) => {
-            if (b.email && (await repo.emailTaken(ctx.tx, b.email, ctx.actor.userId))) throw fieldError('email', 'A user with this email already exists.');
+            if (b.email && (await repo.emailTaken(ctx.tx, b.email, ctx.actor.userId))) throw duplicate('email', 'A user with this email already exists.');
             const before = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
             const picture = b.profile_picture ? await storeProfilePicture(app, b.profile_picture) : undefined;
             await repo.updateUser(ctx.tx, ctx.actor.userId, {

@@ -4,7 +4,7 @@ import type { SQL } from 'drizzle-orm';
 import { sql } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
-import { badRequest, fieldError, forbidden, notFound } from '../../http/errors.ts';
+import { badRequest, duplicate, fieldError, forbidden, notFound } from '../../http/errors.ts';
 import { isId } from '../../http/fields.ts';
 import { ROLE_NAMES } from '../access/catalog.ts';
 import { assertCanAssign, resolveRole } from '../access/service.ts';
@@ -86,7 +86,7 @@ export interface CreateUserInput {
 
 export async function createUser(ctx: Ctx, input: CreateUserInput) {
   const orgId = orgOf(ctx);
-  if (await repo.emailTaken(ctx.tx, input.email)) throw fieldError('email', 'A user with this email already exists.');
+  if (await repo.emailTaken(ctx.tx, input.email)) throw duplicate('email', 'A user with this email already exists.');
   const defaultRole = ctx.actor.isSuperuser ? ROLE_NAMES.orgAdmin : ROLE_NAMES.salesperson;
   const role = await resolveRole(ctx, orgId, input.role?.trim() || defaultRole);
   if (!role) throw fieldError('role', `Role '${input.role}' does not exist in this organisation.`);
@@ -147,7 +147,7 @@ export async function updateUser(ctx: Ctx, userId: string, input: UpdateUserInpu
   const orgId = orgOf(ctx);
   const before = await getUser(ctx, userId);
   if (input.email && input.email.toLowerCase() !== before.email && (await repo.emailTaken(ctx.tx, input.email, userId))) {
-    throw fieldError('email', 'A user with this email already exists.');
+    throw duplicate('email', 'A user with this email already exists.');
   }
   const self = userId === ctx.actor.userId;
   let roleChange: { id: string; name: string } | undefined;
