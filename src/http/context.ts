@@ -6,6 +6,7 @@ import { recordAudit } from '../modules/audit/recorder.ts';
 import { withAfterCommit, type AfterCommit } from './after-commit.ts';
 import { requireActor, type Actor } from './auth.ts';
 import { fieldError, notFound } from './errors.ts';
+import { isId } from './fields.ts';
 import { parseQueryString } from './query-string.ts';
 
 export interface RequestMeta {
@@ -91,11 +92,13 @@ function organisationNamedBy(request: FastifyRequest): Promise<string | null> {
   let found = resolvedOrg.get(request);
   if (!found) {
     const named = namedOrganisation(request);
-    // Compared as text: any id format, and a malformed one simply matches nothing.
+    // A malformed id names no organisation: 404 like an unknown one.
     found = named === undefined
       ? Promise.resolve(null)
-      : request.server.db
-          .system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM organizations WHERE id::text = ${named.slice(0, 64)}`))
+      : !isId(named)
+        ? Promise.reject(notFound('Organisation not found.'))
+        : request.server.db
+          .system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM organizations WHERE id = ${named}`))
           .then(([org]) => {
             if (!org) throw notFound('Organisation not found.');
             return String(org.id);
