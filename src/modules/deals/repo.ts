@@ -59,7 +59,7 @@ const DEAL_SELECT = sql`
   JOIN users cu ON cu.id = d.created_by
   LEFT JOIN users uu ON uu.id = d.updated_by`;
 
-/** `DLID0001` or a UUID: the web client uses both. */
+/** `DLID0001` or the integer id: the web client uses both. */
 export function dealRef(ref: string): SQL | undefined {
   if (isId(ref)) return sql`d.id = ${ref}`;
   if (/^[A-Za-z]{2,8}-?\d{1,12}$/.test(ref)) return sql`d.deal_code = ${ref.toUpperCase()}`;
