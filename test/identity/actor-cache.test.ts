@@ -38,7 +38,8 @@ const q = <T>(query: ReturnType<typeof sql>) => t.db.system((tx) => rows<T>(tx, 
 
 async function freshUser(role = 'Salesperson', orgId = org.id, roles = org.roles): Promise<TestUser> {
   const u = await insertTestUser(t, { orgId, roleId: roles.get(role) });
-  return login(t, u.email);
+  // The database's id (a decimal string, as the cache keys it), not the login response's JSON integer.
+  return { ...(await login(t, u.email)), id: u.id };
 }
 
 /** Authenticates once (filling the cache) and checks that a second request runs no actor query. */

@@ -28,6 +28,13 @@ function q<T = Record<string, unknown>>(query: SQL) {
   return t.db.system((tx) => rows<T>(tx, query));
 }
 const tag = () => randomBytes(3).toString('hex');
+/** The database's form of an id (a decimal string), whether it came from the wire (a JSON integer) or a fixture. */
+const dbId = (id: string | number) => String(id);
+/** Asserts that a response id is a JSON integer and answers it in the database's form. */
+function wireId(value: unknown): string {
+  expect(Number.isSafeInteger(value), `${JSON.stringify(value)} is a JSON integer`).toBe(true);
+  return String(value);
+}
 const STRONG = 'Granite-Falcon-73!';
 const today = () => new Date().toISOString().slice(0, 10);
 const shiftDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -64,77 +71,77 @@ describe('every mutating request leaves an audit row with its actor, organisatio
       {
         name: 'user create',
         run: () => call('POST', '/api/auth/users/', a.users.admin.token, { email, password: STRONG, role: 'Salesperson' }),
-        expect: (res) => ((userId = res.json().id as string), { entity: 'user', entity_id: userId, action: 'create', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: (res) => ((userId = wireId(res.json().id)), { entity: 'user', entity_id: userId, action: 'create', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'user update',
         run: () => call('PATCH', `/api/auth/users/${userId}/`, a.users.admin.token, { first_name: 'Audited' }),
-        expect: () => ({ entity: 'user', entity_id: userId, action: 'update', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: () => ({ entity: 'user', entity_id: userId, action: 'update', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'user role change',
         run: () => call('PATCH', `/api/auth/users/${userId}/`, a.users.admin.token, { role: 'Verifier' }),
-        expect: () => ({ entity: 'user', entity_id: userId, action: 'role_change', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: () => ({ entity: 'user', entity_id: userId, action: 'role_change', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'role create',
         run: () => call('POST', '/api/permissions/roles/', a.users.admin.token, { name: `Audited ${tag()}`, permissions: ['users:view'] }),
-        expect: (res) => ((roleId = res.json().id as string), { entity: 'role', entity_id: roleId, action: 'create', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: (res) => ((roleId = wireId(res.json().id)), { entity: 'role', entity_id: roleId, action: 'create', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'role update',
         run: () => call('PATCH', `/api/permissions/roles/${roleId}/`, a.users.admin.token, { permissions: ['users:view', 'deals:view_all'] }),
-        expect: () => ({ entity: 'role', entity_id: roleId, action: 'update', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: () => ({ entity: 'role', entity_id: roleId, action: 'update', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'role assign',
         run: () => call('POST', '/api/permissions/roles/assign/', a.users.admin.token, { user_id: userId, role_id: roleId }),
-        expect: () => ({ entity: 'user', entity_id: userId, action: 'role_change', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: () => ({ entity: 'user', entity_id: userId, action: 'role_change', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'bulk assign',
         run: () => call('POST', '/api/permissions/roles/bulk-assign/', a.users.admin.token, { assignments: [{ user_id: userId, role_id: a.roles.get('Salesperson')! }] }),
-        expect: () => ({ entity: 'user', entity_id: userId, action: 'role_change', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: () => ({ entity: 'user', entity_id: userId, action: 'role_change', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'role delete',
         run: () => call('DELETE', `/api/permissions/roles/${roleId}/`, a.users.admin.token),
-        expect: () => ({ entity: 'role', entity_id: roleId, action: 'delete', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: () => ({ entity: 'role', entity_id: roleId, action: 'delete', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'profile update',
         run: () => call('PATCH', '/api/auth/profile/', a.users.member.token, { first_name: 'Memo' }),
-        expect: () => ({ entity: 'user', entity_id: a.users.member.id, action: 'profile_update', actor_id: a.users.member.id, organization_id: a.id }),
+        expect: () => ({ entity: 'user', entity_id: dbId(a.users.member.id), action: 'profile_update', actor_id: dbId(a.users.member.id), organization_id: a.id }),
       },
       {
         name: 'sales target',
         run: () => call('POST', '/api/auth/user/set-sales-target/', a.users.sales.token, { sales_target: 5000 }),
-        expect: () => ({ entity: 'user', entity_id: a.users.sales.id, action: 'set_sales_target', actor_id: a.users.sales.id, organization_id: a.id }),
+        expect: () => ({ entity: 'user', entity_id: dbId(a.users.sales.id), action: 'set_sales_target', actor_id: dbId(a.users.sales.id), organization_id: a.id }),
       },
       {
         name: 'own organisation update',
         run: () => call('PATCH', `/api/organizations/${a.id}/`, a.users.admin.token, { description: `audited ${tag()}` }),
-        expect: () => ({ entity: 'organization', entity_id: a.id, action: 'update', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: () => ({ entity: 'organization', entity_id: a.id, action: 'update', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'user deactivate',
         run: () => call('DELETE', `/api/auth/users/${userId}/`, a.users.admin.token),
-        expect: () => ({ entity: 'user', entity_id: userId, action: 'deactivate', actor_id: a.users.admin.id, organization_id: a.id }),
+        expect: () => ({ entity: 'user', entity_id: userId, action: 'deactivate', actor_id: dbId(a.users.admin.id), organization_id: a.id }),
       },
       {
         name: 'organisation create (Super Admin)',
         run: () => call('POST', '/api/organizations/', su.token, { name: `Audited Org ${tag()}`, is_active: true }),
-        expect: (res) => ((orgId = res.json().id as string), { entity: 'organization', entity_id: orgId, action: 'create', actor_id: su.id, organization_id: orgId }),
+        expect: (res) => ((orgId = wireId(res.json().id)), { entity: 'organization', entity_id: orgId, action: 'create', actor_id: dbId(su.id), organization_id: orgId }),
       },
       {
         name: 'user create by Super Admin',
         run: () => call('POST', '/api/auth/users/', su.token, { email: `su-made-${tag()}@example.test`, organization: b.id, first_name: 'Made', last_name: 'BySu', is_active: true }),
-        expect: (res) => ({ entity: 'user', entity_id: res.json().id as string, action: 'create', actor_id: su.id, organization_id: b.id }),
+        expect: (res) => ({ entity: 'user', entity_id: wireId(res.json().id), action: 'create', actor_id: dbId(su.id), organization_id: b.id }),
       },
       {
         name: 'organisation delete (Super Admin)',
         run: () => call('DELETE', `/api/organizations/${orgId}/`, su.token),
-        expect: () => ({ entity: 'organization', entity_id: orgId, action: 'delete', actor_id: su.id, organization_id: null }),
+        expect: () => ({ entity: 'organization', entity_id: orgId, action: 'delete', actor_id: dbId(su.id), organization_id: null }),
       },
     );
     for (const step of steps) {
@@ -154,7 +161,7 @@ describe('every mutating request leaves an audit row with its actor, organisatio
     expect(res.statusCode).toBe(201);
     expect(res.headers['x-request-id']).toBe(requestId);
     const audit = await byRequest(requestId);
-    expect(audit).toEqual([expect.objectContaining({ entity: 'user', action: 'create', entity_id: res.json().id })]);
+    expect(audit).toEqual([expect.objectContaining({ entity: 'user', action: 'create', entity_id: wireId(res.json().id) })]);
     const [leak] = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_log WHERE old_values::text LIKE ${`%${STRONG}%`} OR new_values::text LIKE ${`%${STRONG}%`}`);
     expect(leak!.n).toBe(0);
   });
@@ -176,7 +183,7 @@ describe('GET /api/audit/logs/', () => {
     // Activity in both organisations.
     const roleA = await call('POST', '/api/permissions/roles/', a.users.admin.token, { name: `Marker ${tag()}` });
     expect(roleA.statusCode).toBe(201);
-    marker = roleA.json().id;
+    marker = wireId(roleA.json().id);
     markerRequest = roleA.headers['x-request-id'] as string;
     const roleB = await call('POST', '/api/permissions/roles/', b.users.admin.token, { name: `Foreign ${tag()}` });
     expect(roleB.statusCode).toBe(201);
@@ -203,22 +210,26 @@ describe('GET /api/audit/logs/', () => {
     expect(body.results).toHaveLength(n!.n);
     expect(body.count).toBeGreaterThan(0);
     for (const r of body.results) {
-      expect(r.organization).toBe(a.id);
+      // Ids are JSON integers; entity_id stays text (it also names periods and other composite keys).
+      wireId(r.id);
+      expect(r.organization).toBe(Number(a.id));
+      if (r.actor !== null) wireId(r.actor);
+      if (r.entity_id !== null) expect(typeof r.entity_id).toBe('string');
       expect(Object.keys(r).sort()).toEqual(['action', 'actor', 'actor_email', 'created_at', 'entity', 'entity_id', 'id', 'ip_address', 'new_values', 'old_values', 'organization', 'request_id', 'user_agent'].sort());
     }
     const times = body.results.map((r: { created_at: string }) => Date.parse(r.created_at));
     expect([...times].sort((x, y) => y - x)).toEqual(times);
     const foreign = await q<{ id: string }>(sql`SELECT id FROM audit_log WHERE organization_id = ${b.id}`);
     expect(foreign.length).toBeGreaterThan(0);
-    const ids = new Set(body.results.map((r: { id: string }) => r.id));
+    const ids = new Set(body.results.map((r: { id: number }) => dbId(r.id)));
     for (const f of foreign) expect(ids.has(f.id)).toBe(false);
     const row = body.results.find((r: { entity_id: string }) => r.entity_id === marker);
-    expect(row).toMatchObject({ entity: 'role', action: 'create', actor: a.users.admin.id, actor_email: a.users.admin.email, request_id: markerRequest });
+    expect(row).toMatchObject({ entity: 'role', action: 'create', actor: Number(a.users.admin.id), actor_email: a.users.admin.email, request_id: markerRequest });
 
     // A Verifier holds audit:view by default and sees the same organisation.
     const verifier = await call('GET', '/api/audit/logs/?page_size=1000', a.users.verifier.token);
     expect(verifier.statusCode).toBe(200);
-    expect(verifier.json().results.every((r: { organization: string }) => r.organization === a.id)).toBe(true);
+    expect(verifier.json().results.every((r: { organization: number }) => r.organization === Number(a.id))).toBe(true);
   });
 
   it('paginates', async () => {
@@ -245,8 +256,8 @@ describe('GET /api/audit/logs/', () => {
 
     const bySales = await call('GET', `/api/audit/logs/?actor=${a.users.sales.id}&page_size=1000`, a.users.admin.token);
     expect(bySales.statusCode).toBe(200);
-    expect(bySales.json().results.every((r: { actor: string }) => r.actor === a.users.sales.id)).toBe(true);
-    const [nSales] = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_log WHERE organization_id = ${a.id} AND actor_id = ${a.users.sales.id}`);
+    expect(bySales.json().results.every((r: { actor: number }) => r.actor === Number(a.users.sales.id))).toBe(true);
+    const [nSales] = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_log WHERE organization_id = ${a.id} AND actor_id = ${dbId(a.users.sales.id)}`);
     expect(bySales.json().count).toBe(nSales!.n);
 
     // An actor of another organisation finds nothing here.
@@ -271,6 +282,8 @@ describe('GET /api/audit/logs/', () => {
   it('answers bad filters with 400, never 500', async () => {
     const badActor = expectError(await call('GET', '/api/audit/logs/?actor=someone', a.users.admin.token), 400);
     expect(badActor.actor).toEqual([expect.any(String)]);
+    // Past bigint: still a field error, not a database error.
+    expect(expectError(await call('GET', '/api/audit/logs/?actor=99999999999999999999', a.users.admin.token), 400).actor).toEqual([expect.any(String)]);
     const badDate = expectError(await call('GET', '/api/audit/logs/?date_from=yesterday', a.users.admin.token), 400);
     expect(badDate.date_from).toEqual([expect.any(String)]);
     expectError(await call('GET', '/api/audit/logs/?date_to=2024-13-45', a.users.admin.token), 400);
@@ -306,8 +319,8 @@ describe('the audit log is append-only in the database', () => {
 
   it('refuses UPDATE and DELETE in tenant scope', async () => {
     const before = await count();
-    await expect(t.db.tenant({ orgId: a.id, userId: a.users.admin.id }, (tx) => tx.execute(sql`UPDATE audit_log SET action = 'tampered'`))).rejects.toThrow();
-    await expect(t.db.tenant({ orgId: a.id, userId: a.users.admin.id }, (tx) => tx.execute(sql`DELETE FROM audit_log`))).rejects.toThrow();
+    await expect(t.db.tenant({ orgId: a.id, userId: dbId(a.users.admin.id) }, (tx) => tx.execute(sql`UPDATE audit_log SET action = 'tampered'`))).rejects.toThrow();
+    await expect(t.db.tenant({ orgId: a.id, userId: dbId(a.users.admin.id) }, (tx) => tx.execute(sql`DELETE FROM audit_log`))).rejects.toThrow();
     expect(await count()).toBe(before);
   });
 

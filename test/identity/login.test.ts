@@ -26,11 +26,14 @@ describe('password login', () => {
     expect(body.token).toMatch(/^[0-9a-f]{40}$/);
     expect(body.access.split('.')).toHaveLength(3);
     expect(body.refresh.split('.')).toHaveLength(3);
+    // Ids are JSON integers on the wire (the database holds them as bigint, read as decimal strings).
+    const [user] = await t.db.system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM users WHERE email = ${org.users.sales.email}`));
+    for (const id of [body.user.id, body.user.role.id, body.user.organization]) expect(Number.isSafeInteger(id), `${JSON.stringify(id)} is a JSON integer`).toBe(true);
     expect(body.user).toMatchObject({
-      id: org.users.sales.id,
+      id: Number(user!.id),
       email: org.users.sales.email,
-      role: { id: org.roles.get('Salesperson'), name: 'Salesperson' },
-      organization: org.id,
+      role: { id: Number(org.roles.get('Salesperson')), name: 'Salesperson' },
+      organization: Number(org.id),
       organization_name: 'Login Org',
       user_type: 'salesperson',
     });

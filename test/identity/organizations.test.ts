@@ -28,7 +28,17 @@ function q<T = Record<string, unknown>>(query: SQL) {
   return t.db.system((tx) => rows<T>(tx, query));
 }
 const tag = () => randomBytes(3).toString('hex');
+/** A well-formed id that names no row. */
 const UNKNOWN = '900000000000';
+/** Not ids at all: a path that cannot name a row answers 404 (never a database error). */
+const MALFORMED = ['abc', '0', '-1', '1.5', '1e3', '99999999999999999999'];
+/** The database's form of an id (a decimal string), whether it came from the wire or a fixture. */
+const dbId = (id: string | number) => String(id);
+/** Asserts that a response id is a JSON integer and answers it in the database's form. */
+function wireId(value: unknown): string {
+  expect(Number.isSafeInteger(value), `${JSON.stringify(value)} is a JSON integer`).toBe(true);
+  return String(value);
+}
 const STRONG = 'Granite-Falcon-73!';
 
 function expectError(res: { statusCode: number; json(): Record<string, unknown>; headers: Record<string, unknown> }, status: number, code?: string) {
@@ -68,7 +78,7 @@ async function membershipOf(userId: string) {
 async function createEmptyOrg(name = `Empty ${tag()}`) {
   const res = await call('POST', '/api/organizations/', su.token, { name, is_active: true });
   expect(res.statusCode).toBe(201);
-  return res.json().id as string;
+  return wireId(res.json().id);
 }
 
 const ORG_FIELDS = ['id', 'name', 'description', 'is_active', 'created_at', 'created_by', 'user_count', 'role_count', 'admin_email', 'currency', 'time_zone', 'sales_goal'];
@@ -92,10 +102,14 @@ describe('GET /api/organizations/', () => {
     expect(body.count).toBe(n!.n);
     expect(body).toHaveProperty('next');
     expect(body).toHaveProperty('previous');
-    const alpha = body.results.find((o: { id: string }) => o.id === a.id);
+    for (const o of body.results) {
+      wireId(o.id);
+      if (o.created_by !== null) wireId(o.created_by);
+    }
+    const alpha = body.results.find((o: { id: number }) => o.id === Number(a.id));
     for (const f of ORG_FIELDS) expect(alpha).toHaveProperty(f);
     expect(alpha).toMatchObject({ name: a.name, is_active: true, admin_email: a.users.admin.email, user_count: 6, role_count: 6 });
-    expect(body.results.find((o: { id: string }) => o.id === b.id).admin_email).toBe(b.users.admin.email);
+    expect(body.results.find((o: { id: number }) => o.id === Number(b.id)).admin_email).toBe(b.users.admin.email);
 
     const paged = await call('GET', '/api/organizations/?page_size=1', su.token);
     expect(paged.json().results).toHaveLength(1);
@@ -106,14 +120,14 @@ describe('GET /api/organizations/', () => {
     expect(second.json().previous).toEqual(expect.any(String));
 
     const search = await call('GET', '/api/organizations/?search=orgs+beta', su.token);
-    expect(search.json().results.map((o: { id: string }) => o.id)).toEqual([b.id]);
+    expect(search.json().results.map((o: { id: number }) => o.id)).toEqual([Number(b.id)]);
   });
 
   it('shows an Org Admin only their own organisation', async () => {
     const res = await call('GET', '/api/organizations/', a.users.admin.token);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ count: 1, next: null, previous: null });
-    expect(res.json().results.map((o: { id: string }) => o.id)).toEqual([a.id]);
+    expect(res.json().results.map((o: { id: number }) => o.id)).toEqual([Number(a.id)]);
     const search = await call('GET', '/api/organizations/?search=Beta', a.users.admin.token);
     expect(search.json()).toMatchObject({ count: 0, results: [] });
   });
@@ -139,15 +153,16 @@ describe('POST /api/organizations/', () => {
     expect(res.statusCode).toBe(201);
     const org = res.json();
     for (const f of ORG_FIELDS) expect(org).toHaveProperty(f);
-    expect(org).toMatchObject({ id: expect.any(String), name, is_active: true, user_count: 0, role_count: 6, admin_email: null, currency: 'USD', time_zone: 'UTC', created_by: su.id });
-    expect(await orgRow(org.id)).toMatchObject({ name, is_active: true, created_by: su.id });
-    const roles = await rolesOf(org.id);
+    const id = wireId(org.id);
+    expect(org).toMatchObject({ name, is_active: true, user_count: 0, role_count: 6, admin_email: null, currency: 'USD', time_zone: 'UTC', created_by: Number(su.id) });
+    expect(await orgRow(id)).toMatchObject({ name, is_active: true, created_by: dbId(su.id) });
+    const roles = await rolesOf(id);
     expect(roles).toHaveLength(6);
     expect(roles.map((r) => r.name).sort()).toEqual(DEFAULT_ROLES.map((r) => r.name).sort());
     expect(roles.every((r) => r.is_default)).toBe(true);
     expect(roles.find((r) => r.name === 'Org Admin')!.n).toBe(PERMISSIONS.length);
-    const audit = await auditRows(t, 'organization', org.id);
-    expect(audit).toEqual([expect.objectContaining({ action: 'create', actor_id: su.id, organization_id: org.id, request_id: res.headers['x-request-id'] })]);
+    const audit = await auditRows(t, 'organization', id);
+    expect(audit).toEqual([expect.objectContaining({ action: 'create', actor_id: dbId(su.id), organization_id: id, request_id: res.headers['x-request-id'] })]);
   });
 
   it('accepts the other fields, normalising the currency', async () => {
@@ -203,11 +218,13 @@ describe('POST /api/organizations/create_with_admin/', () => {
     const res = await call('POST', '/api/organizations/create_with_admin/', su.token, { name, description: 'new', admin_email: email, admin_first_name: 'Bo', admin_last_name: 'Ss', admin_password: STRONG });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body.organization).toMatchObject({ id: expect.any(String), name, admin_email: email, user_count: 1, role_count: 6 });
-    expect(body.admin_user).toEqual({ id: expect.any(String), email, first_name: 'Bo', last_name: 'Ss' });
-    expect(await userByEmail(email)).toMatchObject({ id: body.admin_user.id, must_change_password: true, is_superuser: false });
-    expect(await membershipOf(body.admin_user.id)).toEqual([{ organization_id: body.organization.id, role_name: 'Org Admin' }]);
-    expect(await rolesOf(body.organization.id)).toHaveLength(6);
+    const orgId = wireId(body.organization.id);
+    const adminId = wireId(body.admin_user.id);
+    expect(body.organization).toMatchObject({ name, admin_email: email, user_count: 1, role_count: 6 });
+    expect(body.admin_user).toEqual({ id: Number(adminId), email, first_name: 'Bo', last_name: 'Ss' });
+    expect(await userByEmail(email)).toMatchObject({ id: adminId, must_change_password: true, is_superuser: false });
+    expect(await membershipOf(adminId)).toEqual([{ organization_id: orgId, role_name: 'Org Admin' }]);
+    expect(await rolesOf(orgId)).toHaveLength(6);
 
     const first = await t.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { email, password: STRONG } });
     expect(first.statusCode).toBe(200);
@@ -215,8 +232,8 @@ describe('POST /api/organizations/create_with_admin/', () => {
     expect(first.json().token).toBeFalsy();
     expect(first.json().access).toBeFalsy();
 
-    expect((await auditRows(t, 'organization', body.organization.id))[0]).toMatchObject({ action: 'create', actor_id: su.id, request_id: res.headers['x-request-id'] });
-    expect((await auditRows(t, 'user', body.admin_user.id))[0]).toMatchObject({ action: 'create', actor_id: su.id, organization_id: body.organization.id, request_id: res.headers['x-request-id'] });
+    expect((await auditRows(t, 'organization', orgId))[0]).toMatchObject({ action: 'create', actor_id: dbId(su.id), request_id: res.headers['x-request-id'] });
+    expect((await auditRows(t, 'user', adminId))[0]).toMatchObject({ action: 'create', actor_id: dbId(su.id), organization_id: orgId, request_id: res.headers['x-request-id'] });
   });
 
   it('generates and e-mails a password when none is given (also at the hyphenated alias)', async () => {
@@ -226,7 +243,7 @@ describe('POST /api/organizations/create_with_admin/', () => {
     expect(await userByEmail(email)).toMatchObject({ must_change_password: true });
     const mails = await q<{ organization_id: string; body: string }>(sql`SELECT organization_id, body FROM email_outbox WHERE recipient = ${email}`);
     expect(mails).toHaveLength(1);
-    expect(mails[0]!.organization_id).toBe(res.json().organization.id);
+    expect(mails[0]!.organization_id).toBe(wireId(res.json().organization.id));
     const temporary = /temporary password (\S+?);/.exec(mails[0]!.body)?.[1];
     const login = await t.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { email, password: temporary } });
     expect(login.json()).toMatchObject({ requires_password_change: true });
@@ -262,18 +279,18 @@ describe('POST /api/organizations/register/ (public)', () => {
     expect(body).toMatchObject({ token: expect.any(String), access: expect.any(String), refresh: expect.any(String), user: { email, role: { name: 'Org Admin' } } });
     const orgId = await orgByName(name);
     expect(orgId).toBeDefined();
-    expect(body.user.organization).toBe(orgId);
-    expect(await userByEmail(email)).toMatchObject({ must_change_password: false, is_superuser: false });
-    expect(await membershipOf(body.user.id)).toEqual([{ organization_id: orgId, role_name: 'Org Admin' }]);
+    expect(body.user.organization).toBe(Number(orgId));
+    expect(await userByEmail(email)).toMatchObject({ id: wireId(body.user.id), must_change_password: false, is_superuser: false });
+    expect(await membershipOf(wireId(body.user.id))).toEqual([{ organization_id: orgId, role_name: 'Org Admin' }]);
     expect(await rolesOf(orgId!)).toHaveLength(6);
 
     const profile = await call('GET', '/api/auth/profile/', body.token);
     expect(profile.statusCode).toBe(200);
-    expect(profile.json()).toMatchObject({ email, organization: orgId });
+    expect(profile.json()).toMatchObject({ email, organization: Number(orgId) });
     const list = await call('GET', '/api/auth/users/', body.token);
     expect(list.json().results.map((u: { email: string }) => u.email)).toEqual([email]);
     const own = await call('GET', '/api/organizations/', body.token);
-    expect(own.json().results.map((o: { id: string }) => o.id)).toEqual([orgId]);
+    expect(own.json().results.map((o: { id: number }) => o.id)).toEqual([Number(orgId)]);
 
     const audit = await auditRows(t, 'organization', orgId);
     expect(audit[0]).toMatchObject({ action: 'create', organization_id: orgId, request_id: res.headers['x-request-id'] });
@@ -316,17 +333,17 @@ describe('GET /api/organizations/:id/', () => {
     for (const who of [a.users.admin, a.users.sales, a.users.member]) {
       const res = await call('GET', `/api/organizations/${a.id}/`, who.token);
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ id: a.id, name: a.name });
+      expect(res.json()).toMatchObject({ id: Number(a.id), name: a.name });
     }
     const res = await call('GET', `/api/organizations/${b.id}/`, su.token);
     expect(res.statusCode).toBe(200);
     for (const f of ORG_FIELDS) expect(res.json()).toHaveProperty(f);
-    expect(res.json()).toMatchObject({ id: b.id, admin_email: b.users.admin.email });
+    expect(res.json()).toMatchObject({ id: Number(b.id), admin_email: b.users.admin.email });
   });
 
   it('answers 403 to a member whose role lacks organization:view', async () => {
     const role = await call('POST', '/api/permissions/roles/', a.users.admin.token, { name: `Blind ${tag()}`, permissions: [] });
-    const u = await insertTestUser(t, { orgId: a.id, roleId: role.json().id });
+    const u = await insertTestUser(t, { orgId: a.id, roleId: wireId(role.json().id) });
     const login = await t.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { email: u.email, password: 'Correct-Horse-42!' } });
     expectError(await call('GET', `/api/organizations/${a.id}/`, login.json().token), 403);
     expectError(await call('GET', `/api/organizations/${b.id}/`, login.json().token), 404);
@@ -334,9 +351,9 @@ describe('GET /api/organizations/:id/', () => {
 
   it("answers 404 for another organisation's id, unknown and malformed ids", async () => {
     for (const who of [a.users.admin, a.users.sales]) {
-      for (const id of [b.id, UNKNOWN, 'abc', '2']) expectError(await call('GET', `/api/organizations/${id}/`, who.token), 404, 'not_found');
+      for (const id of [b.id, UNKNOWN, ...MALFORMED]) expectError(await call('GET', `/api/organizations/${id}/`, who.token), 404, 'not_found');
     }
-    for (const id of [UNKNOWN, 'abc']) expectError(await call('GET', `/api/organizations/${id}/`, su.token), 404);
+    for (const id of [UNKNOWN, ...MALFORMED]) expectError(await call('GET', `/api/organizations/${id}/`, su.token), 404);
   });
 });
 
@@ -352,12 +369,12 @@ describe('PUT/PATCH /api/organizations/:id/', () => {
   it('lets an Org Admin edit their own organisation, but not switch it off; audited', async () => {
     const res = await call('PATCH', `/api/organizations/${a.id}/`, a.users.admin.token, { description: 'We sell things', currency: 'npr', time_zone: 'Asia/Kathmandu', sales_goal: '5000', is_active: false });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: a.id, description: 'We sell things', currency: 'NPR', time_zone: 'Asia/Kathmandu', sales_goal: '5000.00', is_active: true });
+    expect(res.json()).toMatchObject({ id: Number(a.id), description: 'We sell things', currency: 'NPR', time_zone: 'Asia/Kathmandu', sales_goal: '5000.00', is_active: true });
     expect(await orgRow(a.id)).toMatchObject({ description: 'We sell things', currency: 'NPR', time_zone: 'Asia/Kathmandu', sales_goal: '5000.00', is_active: true });
     expect((await call('GET', '/api/auth/profile/', a.users.sales.token)).statusCode).toBe(200);
     const audit = (await auditRows(t, 'organization', a.id)).filter((r) => r.action === 'update');
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor_id: a.users.admin.id, organization_id: a.id, request_id: res.headers['x-request-id'] });
+    expect(audit[0]).toMatchObject({ actor_id: dbId(a.users.admin.id), organization_id: a.id, request_id: res.headers['x-request-id'] });
     expect(audit[0]!.new_values).toMatchObject({ description: 'We sell things', currency: 'NPR' });
     expect(audit[0]!.new_values).not.toHaveProperty('is_active');
     expect(audit[0]!.old_values).not.toHaveProperty('is_active');
@@ -374,7 +391,7 @@ describe('PUT/PATCH /api/organizations/:id/', () => {
       }
     }
     expect(await orgRow(b.id)).toMatchObject({ name: b.name, is_active: true });
-    for (const id of ['abc', UNKNOWN]) expectError(await call('PATCH', `/api/organizations/${id}/`, su.token, { description: 'x' }), 404);
+    for (const id of [...MALFORMED, UNKNOWN]) expectError(await call('PATCH', `/api/organizations/${id}/`, su.token, { description: 'x' }), 404);
   });
 
   it('answers invalid fields with 400 field errors and changes nothing', async () => {
@@ -402,7 +419,7 @@ describe('PUT/PATCH /api/organizations/:id/', () => {
     expect((await orgRow(c.id))!.is_active).toBe(false);
     expectError(await call('GET', '/api/auth/profile/', c.users.sales.token), 401);
     const audit = (await auditRows(t, 'organization', c.id)).find((r) => r.action === 'update');
-    expect(audit).toMatchObject({ actor_id: su.id, organization_id: c.id, request_id: off.headers['x-request-id'], old_values: { is_active: true }, new_values: { is_active: false } });
+    expect(audit).toMatchObject({ actor_id: dbId(su.id), organization_id: c.id, request_id: off.headers['x-request-id'], old_values: { is_active: true }, new_values: { is_active: false } });
     const on = await call('PUT', `/api/organizations/${c.id}/`, su.token, { is_active: true });
     expect(on.statusCode).toBe(200);
     expect((await call('GET', '/api/auth/profile/', c.users.sales.token)).statusCode).toBe(200);
@@ -450,12 +467,12 @@ describe('DELETE /api/organizations/:id/', () => {
     expect(await rolesOf(id)).toEqual([]);
     const audit = await auditRows(t, 'organization', id);
     expect(audit.map((r) => r.action)).toEqual(['create', 'delete']);
-    expect(audit[1]).toMatchObject({ actor_id: su.id, request_id: res.headers['x-request-id'] });
+    expect(audit[1]).toMatchObject({ actor_id: dbId(su.id), request_id: res.headers['x-request-id'] });
     expect(audit.every((r) => r.organization_id === null)).toBe(true);
     expectError(await call('GET', `/api/organizations/${id}/`, su.token), 404);
   });
 
   it('answers 404 for unknown and malformed ids', async () => {
-    for (const id of [UNKNOWN, 'abc']) expectError(await call('DELETE', `/api/organizations/${id}/`, su.token), 404, 'not_found');
+    for (const id of [UNKNOWN, ...MALFORMED]) expectError(await call('DELETE', `/api/organizations/${id}/`, su.token), 404, 'not_found');
   });
 });

@@ -30,7 +30,17 @@ function q<T = Record<string, unknown>>(query: SQL) {
   return t.db.system((tx) => rows<T>(tx, query));
 }
 const tag = () => randomBytes(3).toString('hex');
+/** A well-formed id that names no row. */
 const UNKNOWN = '900000000000';
+/** Not ids at all: a path that cannot name a row answers 404 (never a database error). */
+const MALFORMED = ['abc', '0', '-1', '1.5', '1e3', '99999999999999999999'];
+/** The database's form of an id (a decimal string), whether it came from the wire or a fixture. */
+const dbId = (id: string | number) => String(id);
+/** Asserts that a response id is a JSON integer and answers it in the database's form. */
+function wireId(value: unknown): string {
+  expect(Number.isSafeInteger(value), `${JSON.stringify(value)} is a JSON integer`).toBe(true);
+  return String(value);
+}
 
 function expectError(res: { statusCode: number; json(): Record<string, unknown>; headers: Record<string, unknown> }, status: number, code?: string) {
   expect(res.statusCode).toBe(status);
@@ -57,11 +67,12 @@ async function roleOf(userId: string, orgId: string) {
 async function createRole(org: TestOrg, name: string, permissions: string[] = []) {
   const res = await call('POST', '/api/permissions/roles/', org.users.admin.token, { name, permissions });
   expect(res.statusCode).toBe(201);
-  return res.json().id as string;
+  return wireId(res.json().id);
 }
 async function freshUser(org: TestOrg, role: string) {
   const u = await insertTestUser(t, { orgId: org.id, roleId: org.roles.get(role)!, email: `${role.replace(' ', '').toLowerCase()}-${tag()}@example.test` });
-  return login(t, u.email);
+  // The database's id (a decimal string), not the login response's JSON integer.
+  return { ...(await login(t, u.email)), id: u.id };
 }
 
 describe('GET /api/permissions/all/', () => {
@@ -72,7 +83,7 @@ describe('GET /api/permissions/all/', () => {
   it('is an object grouped by category, each item {id,name,codename,category}, matching the database', async () => {
     const res = await call('GET', '/api/permissions/all/', a.users.admin.token);
     expect(res.statusCode).toBe(200);
-    const body = res.json() as Record<string, { id: string; name: string; codename: string; category: string }[]>;
+    const body = res.json() as Record<string, { id: number; name: string; codename: string; category: string }[]>;
     expect(Array.isArray(body)).toBe(false);
     expect(Object.keys(body).sort()).toEqual([...new Set(PERMISSIONS.map((p) => p.category))].sort());
     const items = Object.entries(body).flatMap(([category, list]) => {
@@ -80,12 +91,13 @@ describe('GET /api/permissions/all/', () => {
         expect(Object.keys(item).sort()).toEqual(['category', 'codename', 'id', 'name']);
         expect(item.category).toBe(category);
         expect(item.codename).toMatch(/^[a-z_]+:[a-z_]+$/);
+        wireId(item.id);
       }
       return list;
     });
     const db = await q<{ id: string; code: string }>(sql`SELECT id, code FROM permissions`);
     expect(items).toHaveLength(db.length);
-    for (const p of db) expect(items.find((i) => i.id === p.id)?.codename).toBe(p.code);
+    for (const p of db) expect(items.find((i) => i.id === Number(p.id))?.codename).toBe(p.code);
     expect(body.Deals!.map((p) => p.codename)).toContain('deals:view_all');
   });
 
@@ -111,20 +123,20 @@ describe('GET /api/permissions/roles/', () => {
   it('is a plain array of the organisation\'s roles with permission ids, matching the database', async () => {
     const res = await call('GET', '/api/permissions/roles/', a.users.admin.token);
     expect(res.statusCode).toBe(200);
-    const list = res.json() as { id: string; name: string; permissions: string[]; organization: string; organization_name: string; is_default: boolean; user_count: number }[];
+    const list = res.json() as { id: number; name: string; permissions: number[]; organization: number; organization_name: string; is_default: boolean; user_count: number }[];
     expect(Array.isArray(list)).toBe(true);
     const dbRoles = await q<{ id: string }>(sql`SELECT id FROM roles WHERE organization_id = ${a.id}`);
-    expect(list.map((r) => r.id).sort()).toEqual(dbRoles.map((r) => r.id).sort());
+    expect(list.map((r) => wireId(r.id)).sort()).toEqual(dbRoles.map((r) => r.id).sort());
     expect(list.map((r) => r.name)).toEqual(expect.arrayContaining(DEFAULT_ROLES.map((r) => r.name)));
     expect(list.map((r) => r.name)).not.toContain('Super Admin');
     for (const role of list) {
-      expect(role).toMatchObject({ organization: a.id, organization_name: a.name });
-      const ids = (await q<{ permission_id: string }>(sql`SELECT permission_id FROM role_permissions WHERE role_id = ${role.id}`)).map((r) => r.permission_id);
-      expect([...role.permissions].sort()).toEqual(ids.sort());
+      expect(role).toMatchObject({ organization: Number(a.id), organization_name: a.name });
+      const ids = (await q<{ permission_id: string }>(sql`SELECT permission_id FROM role_permissions WHERE role_id = ${dbId(role.id)}`)).map((r) => r.permission_id);
+      expect(role.permissions.map(wireId).sort()).toEqual(ids.sort());
     }
     const sales = list.find((r) => r.name === 'Salesperson')!;
     expect(sales).toMatchObject({ is_default: true, user_count: 1 });
-    for (const foreign of b.roles.values()) expect(list.map((r) => r.id)).not.toContain(foreign);
+    for (const foreign of b.roles.values()) expect(list.map((r) => r.id)).not.toContain(Number(foreign));
   });
 
   it('accepts the own organisation in ?organization= and answers 404 for another or a malformed one', async () => {
@@ -139,7 +151,7 @@ describe('GET /api/permissions/roles/', () => {
   it("lets a Super Admin read any organisation's roles", async () => {
     const res = await call('GET', `/api/permissions/roles/?organization=${b.id}`, su.token);
     expect(res.statusCode).toBe(200);
-    expect(res.json().map((r: { id: string }) => r.id).sort()).toEqual([...b.roles.values()].sort());
+    expect(res.json().map((r: { id: number }) => wireId(r.id)).sort()).toEqual([...b.roles.values()].sort());
     expect(await call('GET', '/api/permissions/roles/', su.token).then((r) => r.json())).toEqual([]);
     expectError(await call('GET', '/api/permissions/roles/?organization=bad', su.token), 404);
   });
@@ -169,12 +181,13 @@ describe('POST /api/permissions/roles/', () => {
     });
     expect(res.statusCode).toBe(201);
     const role = res.json();
-    expect(role).toMatchObject({ id: expect.any(String), name, description: 'Reads the audit log', organization: a.id, organization_name: a.name, is_default: false, user_count: 0 });
-    expect([...role.permissions].sort()).toEqual([permId.get('audit:view'), permId.get('users:view'), permId.get('clients:view_all')].sort());
-    expect(await roleRow(role.id)).toEqual({ name, organization_id: a.id, is_default: false });
-    expect(await roleCodes(role.id)).toEqual(['audit:view', 'clients:view_all', 'users:view']);
-    const audit = await auditRows(t, 'role', role.id);
-    expect(audit).toEqual([expect.objectContaining({ action: 'create', actor_id: a.users.admin.id, organization_id: a.id, request_id: res.headers['x-request-id'] })]);
+    const id = wireId(role.id);
+    expect(role).toMatchObject({ name, description: 'Reads the audit log', organization: Number(a.id), organization_name: a.name, is_default: false, user_count: 0 });
+    expect(role.permissions.map(wireId).sort()).toEqual([permId.get('audit:view'), permId.get('users:view'), permId.get('clients:view_all')].sort());
+    expect(await roleRow(id)).toEqual({ name, organization_id: a.id, is_default: false });
+    expect(await roleCodes(id)).toEqual(['audit:view', 'clients:view_all', 'users:view']);
+    const audit = await auditRows(t, 'role', id);
+    expect(audit).toEqual([expect.objectContaining({ action: 'create', actor_id: dbId(a.users.admin.id), organization_id: a.id, request_id: res.headers['x-request-id'] })]);
   });
 
   it('creates a role from a name alone, as the permission page does', async () => {
@@ -182,7 +195,7 @@ describe('POST /api/permissions/roles/', () => {
     const res = await call('POST', '/api/permissions/roles/', a.users.admin.token, { name });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ name, permissions: [] });
-    expect(await roleCodes(res.json().id)).toEqual([]);
+    expect(await roleCodes(wireId(res.json().id))).toEqual([]);
   });
 
   it('answers bad input with 400 field errors and creates nothing', async () => {
@@ -227,12 +240,12 @@ describe('GET /api/permissions/roles/:id/', () => {
   it('answers a role of the organisation', async () => {
     const res = await call('GET', `/api/permissions/roles/${a.roles.get('Verifier')}/`, a.users.admin.token);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: a.roles.get('Verifier'), name: 'Verifier', organization: a.id, is_default: true });
+    expect(res.json()).toMatchObject({ id: Number(a.roles.get('Verifier')), name: 'Verifier', organization: Number(a.id), is_default: true });
     expect([...res.json().permission_codes].sort()).toEqual(await roleCodes(a.roles.get('Verifier')!));
   });
 
   it('answers 404 for a role of another organisation, an unknown id and a malformed id', async () => {
-    for (const id of [b.roles.get('Verifier'), UNKNOWN, 'abc', '4']) {
+    for (const id of [...b.roles.values(), UNKNOWN, ...MALFORMED]) {
       expectError(await call('GET', `/api/permissions/roles/${id}/`, a.users.admin.token), 404, 'not_found');
     }
   });
@@ -253,13 +266,13 @@ describe('PUT/PATCH /api/permissions/roles/:id/', () => {
     const name = `Reviewer ${tag()}`;
     const renamed = await call('PATCH', `/api/permissions/roles/${id}/`, a.users.admin.token, { name });
     expect(renamed.statusCode).toBe(200);
-    expect(renamed.json()).toMatchObject({ id, name });
+    expect(renamed.json()).toMatchObject({ id: Number(id), name });
     expect((await roleRow(id))!.name).toBe(name);
 
     const perms = [permId.get('deals:view_all')!, permId.get('payments:view')!];
     const set = await call('PATCH', `/api/permissions/roles/${id}/`, a.users.admin.token, { permissions: perms });
     expect(set.statusCode).toBe(200);
-    expect([...set.json().permissions].sort()).toEqual([...perms].sort());
+    expect(set.json().permissions.map(wireId).sort()).toEqual([...perms].sort());
     expect(await roleCodes(id)).toEqual(['deals:view_all', 'payments:view']);
     expect((await roleRow(id))!.name).toBe(name);
 
@@ -274,7 +287,7 @@ describe('PUT/PATCH /api/permissions/roles/:id/', () => {
 
     const audit = (await auditRows(t, 'role', id)).filter((r) => r.action === 'update');
     expect(audit).toHaveLength(4);
-    expect(audit[0]).toMatchObject({ actor_id: a.users.admin.id, organization_id: a.id, request_id: renamed.headers['x-request-id'] });
+    expect(audit[0]).toMatchObject({ actor_id: dbId(a.users.admin.id), organization_id: a.id, request_id: renamed.headers['x-request-id'] });
     expect(audit[1]).toMatchObject({ request_id: set.headers['x-request-id'], new_values: { permissions: ['deals:view_all', 'payments:view'] } });
   });
 
@@ -317,7 +330,7 @@ describe('PUT/PATCH /api/permissions/roles/:id/', () => {
     }
     expect(await roleCodes(foreign)).toEqual(before);
     expect((await roleRow(foreign))!.name).toBe('Team Member');
-    for (const id of ['zzz', UNKNOWN]) expectError(await call('PATCH', `/api/permissions/roles/${id}/`, a.users.admin.token, { permissions: [] }), 404);
+    for (const id of ['zzz', ...MALFORMED, UNKNOWN]) expectError(await call('PATCH', `/api/permissions/roles/${id}/`, a.users.admin.token, { permissions: [] }), 404);
   });
 
   it("takes effect on the next request of a user holding the role", async () => {
@@ -396,7 +409,7 @@ describe('nobody grants what they do not hold', () => {
     expect(u!.is_superuser).toBe(false);
     // An Org Admin is still confined to their organisation.
     const orgs = await call('GET', '/api/organizations/', a.users.lead.token);
-    expect(orgs.json().results.map((o: { id: string }) => o.id)).toEqual([a.id]);
+    expect(orgs.json().results.map((o: { id: number }) => o.id)).toEqual([Number(a.id)]);
     expectError(await call('GET', `/api/auth/users/${b.users.admin.id}/`, a.users.lead.token), 404);
     await call('POST', '/api/permissions/roles/assign/', a.users.admin.token, { user_id: a.users.lead.id, role_id: a.roles.get('Team Lead')! });
     expect(await roleOf(a.users.lead.id, a.id)).toBe('Team Lead');
@@ -419,7 +432,7 @@ describe('DELETE /api/permissions/roles/:id/', () => {
     expect(await roleRow(id)).toBeUndefined();
     expect(await q(sql`SELECT 1 FROM role_permissions WHERE role_id = ${id}`)).toEqual([]);
     const audit = (await auditRows(t, 'role', id)).find((r) => r.action === 'delete');
-    expect(audit).toMatchObject({ actor_id: a.users.admin.id, organization_id: a.id, request_id: res.headers['x-request-id'] });
+    expect(audit).toMatchObject({ actor_id: dbId(a.users.admin.id), organization_id: a.id, request_id: res.headers['x-request-id'] });
     expectError(await call('GET', `/api/permissions/roles/${id}/`, a.users.admin.token), 404);
   });
 
@@ -447,7 +460,7 @@ describe('DELETE /api/permissions/roles/:id/', () => {
 
   it("answers 404 for another organisation's role and malformed ids", async () => {
     const foreign = await createRole(b, `Foreign ${tag()}`);
-    for (const id of [foreign, UNKNOWN, 'abc']) expectError(await call('DELETE', `/api/permissions/roles/${id}/`, a.users.admin.token), 404, 'not_found');
+    for (const id of [foreign, ...b.roles.values(), UNKNOWN, ...MALFORMED]) expectError(await call('DELETE', `/api/permissions/roles/${id}/`, a.users.admin.token), 404, 'not_found');
     expect(await roleRow(foreign)).toBeDefined();
   });
 });
@@ -469,7 +482,8 @@ describe('POST /api/permissions/roles/bulk-assign/ and /assign/', () => {
     const u2 = await freshUser(a, 'Team Member');
     const res = await call('POST', '/api/permissions/roles/bulk-assign/', a.users.admin.token, {
       assignments: [
-        { user_id: u1.id, role_id: a.roles.get('Verifier')! },
+        // The web client sends ids as JSON integers (parseInt) or as the strings of its selects.
+        { user_id: Number(u1.id), role_id: Number(a.roles.get('Verifier')!) },
         { user_id: u2.id, role_id: 'Salesperson' },
         { user_id: b.users.member.id, role_id: a.roles.get('Verifier')! },
         { user_id: u1.id, role_id: b.roles.get('Org Admin')! },
@@ -482,10 +496,11 @@ describe('POST /api/permissions/roles/bulk-assign/ and /assign/', () => {
     const body = res.json();
     expect(body.summary).toEqual({ total: 7, successful: 2, failed: 5 });
     expect(body.successful_assignments).toEqual([
-      { user_id: u1.id, user_email: u1.email, role_id: a.roles.get('Verifier'), role_name: 'Verifier' },
-      { user_id: u2.id, user_email: u2.email, role_id: a.roles.get('Salesperson'), role_name: 'Salesperson' },
+      { user_id: Number(u1.id), user_email: u1.email, role_id: Number(a.roles.get('Verifier')), role_name: 'Verifier' },
+      { user_id: Number(u2.id), user_email: u2.email, role_id: Number(a.roles.get('Salesperson')), role_name: 'Salesperson' },
     ]);
-    expect(body.failed_assignments.map((f: { assignment: { user_id: string } }) => f.assignment.user_id)).toEqual([b.users.member.id, u1.id, a.users.admin.id, 'not-a-uuid', UNKNOWN]);
+    // A failed assignment is echoed as received, normalised to text (it may not be an id at all).
+    expect(body.failed_assignments.map((f: { assignment: { user_id: string } }) => f.assignment.user_id)).toEqual([b.users.member.id, u1.id, a.users.admin.id, 'not-a-uuid', UNKNOWN].map(dbId));
     for (const f of body.failed_assignments) expect(f.error).toEqual(expect.any(String));
     expect(await roleOf(u1.id, a.id)).toBe('Verifier');
     expect(await roleOf(u2.id, a.id)).toBe('Salesperson');
@@ -493,7 +508,7 @@ describe('POST /api/permissions/roles/bulk-assign/ and /assign/', () => {
     expect(await roleOf(b.users.member.id, a.id)).toBeUndefined();
     expect(await roleOf(a.users.admin.id, a.id)).toBe('Org Admin');
     const audit = (await auditRows(t, 'user', u1.id)).filter((r) => r.action === 'role_change');
-    expect(audit).toEqual([expect.objectContaining({ actor_id: a.users.admin.id, organization_id: a.id, request_id: res.headers['x-request-id'], old_values: { role: 'Team Member' }, new_values: { role: 'Verifier' } })]);
+    expect(audit).toEqual([expect.objectContaining({ actor_id: dbId(a.users.admin.id), organization_id: a.id, request_id: res.headers['x-request-id'], old_values: { role: 'Team Member' }, new_values: { role: 'Verifier' } })]);
     // The new role is in force on the user's next request.
     expect((await call('GET', '/api/audit/logs/', u1.token)).statusCode).toBe(200);
   });
@@ -503,7 +518,7 @@ describe('POST /api/permissions/roles/bulk-assign/ and /assign/', () => {
     const res = await call('POST', '/api/permissions/roles/assign/', a.users.admin.token, { user_id: u.id, role_id: a.roles.get('Supervisor')! });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
-      successful_assignments: [{ user_id: u.id, user_email: u.email, role_id: a.roles.get('Supervisor'), role_name: 'Supervisor' }],
+      successful_assignments: [{ user_id: Number(u.id), user_email: u.email, role_id: Number(a.roles.get('Supervisor')), role_name: 'Supervisor' }],
       failed_assignments: [],
       summary: { total: 1, successful: 1, failed: 0 },
     });

@@ -102,8 +102,12 @@ describe('logout and sessions', () => {
     const phone = await login(t, u.email);
     const list = await t.app.inject({ method: 'GET', url: '/api/auth/sessions/?', headers: { authorization: `Token ${laptop.json().token}` } });
     expect(list.statusCode).toBe(200);
-    const sessions = list.json() as { id: string; device: { browser: string; os: string }; ip_address: string; createdAt: string; is_current_session: boolean }[];
+    const sessions = list.json() as { id: number; device: { browser: string; os: string }; ip_address: string; createdAt: string; is_current_session: boolean }[];
     expect(sessions).toHaveLength(2);
+    // Session ids are JSON integers: the database's ids of this user's open sessions.
+    const own = await t.db.system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM auth_sessions WHERE user_id = ${u.id} AND revoked_at IS NULL`));
+    for (const s of sessions) expect(Number.isSafeInteger(s.id), JSON.stringify(s.id)).toBe(true);
+    expect(sessions.map((s) => String(s.id)).sort()).toEqual(own.map((r) => r.id).sort());
     const current = sessions.find((s) => s.is_current_session)!;
     expect(current.device).toMatchObject({ browser: 'Chrome', os: 'Windows' });
     expect(current.ip_address).toBe('127.0.0.1');
@@ -115,11 +119,21 @@ describe('logout and sessions', () => {
     expect((await profile(`Token ${laptop.json().token}`)).statusCode).toBe(200);
   });
 
-  it("cannot revoke another user's session (404)", async () => {
-    const [victim] = await t.db.system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM auth_sessions WHERE user_id = ${org.users.admin.id} AND revoked_at IS NULL LIMIT 1`));
-    const res = await t.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${victim!.id}/`, headers: { authorization: `Token ${org.users.member.token}` } });
-    expect(res.statusCode).toBe(404);
+  it("cannot revoke another user's session (404), whichever of the guessable ids it tries", async () => {
+    const open = () => t.db.system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM auth_sessions WHERE user_id <> ${String(org.users.member.id)} AND revoked_at IS NULL ORDER BY id`));
+    const victims = await open();
+    expect(victims.length).toBeGreaterThan(1);
+    for (const victim of victims) {
+      const res = await t.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${victim.id}/`, headers: { authorization: `Token ${org.users.member.token}` } });
+      expect(res.statusCode, victim.id).toBe(404);
+    }
+    expect(await open()).toEqual(victims);
     expect((await profile(`Token ${org.users.admin.token}`)).statusCode).toBe(200);
+    // Malformed ids stay field errors, never database errors.
+    for (const id of ['abc', '0', '99999999999999999999']) {
+      const res = await t.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${id}/`, headers: { authorization: `Token ${org.users.member.token}` } });
+      expect(res.statusCode, id).toBe(400);
+    }
   });
 
   it("a deactivated user's tokens stop working immediately", async () => {

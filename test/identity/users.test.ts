@@ -28,6 +28,17 @@ const q = <T = Record<string, unknown>>(query: SQL) => t.db.system((tx) => rows<
 const uniqueEmail = (prefix = 'new') => `${prefix}-${randomBytes(4).toString('hex')}@example.test`;
 const STRONG = 'Granite-Falcon-73!';
 const FOREIGN_ROLE = () => b.roles.get('Verifier')!;
+/** A well-formed id that names no row. */
+const UNKNOWN = '900000000000';
+/** Not ids at all: a path that cannot name a row answers 404 (never a database error). */
+const MALFORMED = ['abc', 'not-a-uuid', '0', '-1', '1.5', '1e3', '99999999999999999999'];
+/** The database's form of an id (a decimal string), whether it came from the wire or a fixture. */
+const dbId = (id: string | number) => String(id);
+/** Asserts that a response id is a JSON integer and answers it in the database's form. */
+function wireId(value: unknown): string {
+  expect(Number.isSafeInteger(value), `${JSON.stringify(value)} is a JSON integer`).toBe(true);
+  return String(value);
+}
 
 async function userRow(id: string) {
   const [u] = await q<{ email: string; first_name: string; contact_number: string; is_active: boolean; is_superuser: boolean; must_change_password: boolean; status: string; sales_target: string }>(
@@ -47,7 +58,8 @@ async function userIdByEmail(email: string) {
 /** A fresh member of an organisation, signed in. */
 async function freshUser(org: TestOrg, role = 'Salesperson') {
   const u = await insertTestUser(t, { orgId: org.id, roleId: org.roles.get(role)!, email: uniqueEmail(role.toLowerCase().replace(' ', '-')) });
-  return login(t, u.email);
+  // The database's id (a decimal string), not the login response's JSON integer.
+  return { ...(await login(t, u.email)), id: u.id };
 }
 
 function expectError(res: { statusCode: number; json(): Record<string, unknown>; headers: Record<string, unknown> }, status: number, code?: string) {
@@ -87,7 +99,10 @@ describe('GET /api/auth/users/', () => {
     expect(body.results).toHaveLength(dbCount!.n);
     expect(body).toMatchObject({ next: null, previous: null });
     for (const u of body.results) {
-      expect(u.organization).toBe(a.id);
+      wireId(u.id);
+      expect(u.organization).toBe(Number(a.id));
+      expect(u.organizationId).toBe(Number(a.id));
+      if (u.role) wireId(u.role.id);
       expect(u.organization_name).toBe(a.name);
       for (const f of USER_FIELDS) expect(u).toHaveProperty(f);
       expect(u).not.toHaveProperty('password_hash');
@@ -96,26 +111,27 @@ describe('GET /api/auth/users/', () => {
     const emails = body.results.map((u: { email: string }) => u.email);
     expect(emails).toEqual(expect.arrayContaining(Object.values(a.users).map((u) => u.email)));
     for (const u of Object.values(b.users)) expect(emails).not.toContain(u.email);
-    const admin = body.results.find((u: { id: string }) => u.id === a.users.admin.id);
-    expect(admin.role).toEqual({ id: a.roles.get('Org Admin'), name: 'Org Admin' });
+    const admin = body.results.find((u: { id: number }) => u.id === Number(a.users.admin.id));
+    expect(admin.role).toEqual({ id: Number(a.roles.get('Org Admin')), name: 'Org Admin' });
     expect(admin.user_type).toBe('org_admin');
   });
 
   it('lets a Supervisor (users:view) read the list', async () => {
     const res = await call('GET', '/api/auth/users/', a.users.supervisor.token);
     expect(res.statusCode).toBe(200);
-    expect(res.json().results.every((u: { organization: string }) => u.organization === a.id)).toBe(true);
+    expect(res.json().results.length).toBeGreaterThan(0);
+    expect(res.json().results.every((u: { organization: number }) => u.organization === Number(a.id))).toBe(true);
   });
 
   it('filters by role name (as the client sends it), search and is_active', async () => {
     const byRole = await call('GET', '/api/auth/users/?role=Verifier', a.users.admin.token);
     expect(byRole.statusCode).toBe(200);
-    expect(byRole.json().results.map((u: { id: string }) => u.id)).toEqual([a.users.verifier.id]);
+    expect(byRole.json().results.map((u: { id: number }) => u.id)).toEqual([Number(a.users.verifier.id)]);
     const spaced = await call('GET', '/api/auth/users/?role=Org+Admin', a.users.admin.token);
-    expect(spaced.json().results.map((u: { id: string }) => u.id)).toContain(a.users.admin.id);
+    expect(spaced.json().results.map((u: { id: number }) => u.id)).toContain(Number(a.users.admin.id));
     expect(spaced.json().results.every((u: { role: { name: string } }) => u.role.name === 'Org Admin')).toBe(true);
     const search = await call('GET', `/api/auth/users/?search=${encodeURIComponent(a.users.lead.email)}`, a.users.admin.token);
-    expect(search.json().results.map((u: { id: string }) => u.id)).toEqual([a.users.lead.id]);
+    expect(search.json().results.map((u: { id: number }) => u.id)).toEqual([Number(a.users.lead.id)]);
     const foreign = await call('GET', `/api/auth/users/?search=${encodeURIComponent(b.users.lead.email)}`, a.users.admin.token);
     expect(foreign.json()).toMatchObject({ count: 0, results: [] });
   });
@@ -124,7 +140,7 @@ describe('GET /api/auth/users/', () => {
     const res = await call('GET', `/api/auth/users/?organization=${b.id}`, a.users.admin.token);
     expect([200, 404]).toContain(res.statusCode);
     if (res.statusCode === 200) {
-      for (const u of res.json().results) expect(u.organization).toBe(a.id);
+      for (const u of res.json().results) expect(u.organization).toBe(Number(a.id));
     }
   });
 
@@ -140,18 +156,18 @@ describe('GET /api/auth/users/', () => {
     expect(all.statusCode).toBe(200);
     const [n] = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM users`);
     expect(all.json().count).toBe(n!.n);
-    const ids = all.json().results.map((u: { id: string }) => u.id);
-    expect(ids).toEqual(expect.arrayContaining([a.users.admin.id, b.users.admin.id, su.id]));
+    const ids = all.json().results.map((u: { id: number }) => u.id);
+    expect(ids).toEqual(expect.arrayContaining([a.users.admin.id, b.users.admin.id, su.id].map(Number)));
 
     const onlyB = await call('GET', `/api/auth/users/?organization=${b.id}`, su.token);
     expect(onlyB.statusCode).toBe(200);
     expect(onlyB.json().results.length).toBeGreaterThanOrEqual(6);
-    for (const u of onlyB.json().results) expect(u.organization).toBe(b.id);
+    for (const u of onlyB.json().results) expect(u.organization).toBe(Number(b.id));
 
     const admins = await call('GET', '/api/auth/users/?role=Org+Admin&page_size=1000', su.token);
-    const adminIds = admins.json().results.map((u: { id: string }) => u.id);
-    expect(adminIds).toEqual(expect.arrayContaining([a.users.admin.id, b.users.admin.id]));
-    expect(adminIds).not.toContain(a.users.sales.id);
+    const adminIds = admins.json().results.map((u: { id: number }) => u.id);
+    expect(adminIds).toEqual(expect.arrayContaining([Number(a.users.admin.id), Number(b.users.admin.id)]));
+    expect(adminIds).not.toContain(Number(a.users.sales.id));
   });
 
   it('answers a Super Admin naming an unknown organisation with 400 organization', async () => {
@@ -193,9 +209,9 @@ describe('POST /api/auth/users/', () => {
       email,
       first_name: 'Vera',
       last_name: 'Fier',
-      role: { id: a.roles.get('Verifier'), name: 'Verifier' },
+      role: { id: Number(a.roles.get('Verifier')), name: 'Verifier' },
       user_type: 'verifier',
-      organization: a.id,
+      organization: Number(a.id),
       contact_number: '+977-9812345678',
       phoneNumber: '+977-9812345678',
       is_active: true,
@@ -203,17 +219,18 @@ describe('POST /api/auth/users/', () => {
       must_change_password: false,
     });
     expect(body).not.toHaveProperty('password');
-    expect(await userRow(body.id)).toMatchObject({ email, is_active: true, is_superuser: false, must_change_password: false });
-    expect(await memberships(body.id)).toEqual([{ organization_id: a.id, role_name: 'Verifier', is_active: true }]);
+    const id = wireId(body.id);
+    expect(await userRow(id)).toMatchObject({ email, is_active: true, is_superuser: false, must_change_password: false });
+    expect(await memberships(id)).toEqual([{ organization_id: a.id, role_name: 'Verifier', is_active: true }]);
     const mail = await q(sql`SELECT organization_id FROM email_outbox WHERE recipient = ${email}`);
     expect(mail).toEqual([{ organization_id: a.id }]);
     // The given password works.
     const session = await login(t, email, STRONG);
     expect(session.id).toBe(body.id);
 
-    const audit = await auditRows(t, 'user', body.id);
+    const audit = await auditRows(t, 'user', id);
     const created = audit.find((r) => r.action === 'create');
-    expect(created).toMatchObject({ actor_id: a.users.admin.id, organization_id: a.id, request_id: res.headers['x-request-id'] });
+    expect(created).toMatchObject({ actor_id: dbId(a.users.admin.id), organization_id: a.id, request_id: res.headers['x-request-id'] });
     expect(JSON.stringify(created!.new_values)).not.toContain(STRONG);
   });
 
@@ -221,8 +238,15 @@ describe('POST /api/auth/users/', () => {
     const email = uniqueEmail('sup');
     const res = await call('POST', '/api/auth/users/', a.users.admin.token, { email, role: String(a.roles.get('Supervisor')), password: STRONG });
     expect(res.statusCode).toBe(201);
-    expect(res.json().role).toEqual({ id: a.roles.get('Supervisor'), name: 'Supervisor' });
-    expect((await memberships(res.json().id))[0]!.role_name).toBe('Supervisor');
+    expect(res.json().role).toEqual({ id: Number(a.roles.get('Supervisor')), name: 'Supervisor' });
+    expect((await memberships(wireId(res.json().id)))[0]!.role_name).toBe('Supervisor');
+  });
+
+  it('accepts the role id as a JSON integer', async () => {
+    const res = await call('POST', '/api/auth/users/', a.users.admin.token, { email: uniqueEmail('int'), role: Number(a.roles.get('Team Lead')), password: STRONG });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().role).toEqual({ id: Number(a.roles.get('Team Lead')), name: 'Team Lead' });
+    expect((await memberships(wireId(res.json().id)))[0]!.role_name).toBe('Team Lead');
   });
 
   it('without a password generates one, requires a change at first login and e-mails it', async () => {
@@ -298,7 +322,7 @@ describe('POST /api/auth/users/', () => {
     const email = uniqueEmail('mass');
     const res = await call('POST', '/api/auth/users/', a.users.admin.token, { email, password: STRONG, role: 'Salesperson', organization: b.id, is_superuser: true });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ organization: a.id, is_superuser: false });
+    expect(res.json()).toMatchObject({ organization: Number(a.id), is_superuser: false });
     expect(await userRow(res.json().id)).toMatchObject({ is_superuser: false });
     expect(await memberships(res.json().id)).toEqual([{ organization_id: a.id, role_name: 'Salesperson', is_active: true }]);
   });
@@ -313,22 +337,24 @@ describe('POST /api/auth/users/', () => {
     const email = uniqueEmail('orgadmin');
     const res = await call('POST', '/api/auth/users/', su.token, { first_name: 'Olga', last_name: 'Admin', email, organization: b.id, is_active: true });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ email, organization: b.id, organization_name: b.name, role: { name: 'Org Admin' }, user_type: 'org_admin', must_change_password: true, is_active: true });
+    expect(res.json()).toMatchObject({ email, organization: Number(b.id), organization_name: b.name, role: { name: 'Org Admin' }, user_type: 'org_admin', must_change_password: true, is_active: true });
     expect(await userRow(res.json().id)).toMatchObject({ must_change_password: true, is_superuser: false });
     expect(await memberships(res.json().id)).toEqual([{ organization_id: b.id, role_name: 'Org Admin', is_active: true }]);
     const mails = await q(sql`SELECT organization_id FROM email_outbox WHERE recipient = ${email}`);
     expect(mails).toEqual([{ organization_id: b.id }]);
     const created = (await auditRows(t, 'user', res.json().id)).find((r) => r.action === 'create');
-    expect(created).toMatchObject({ actor_id: su.id, organization_id: b.id, request_id: res.headers['x-request-id'] });
+    expect(created).toMatchObject({ actor_id: dbId(su.id), organization_id: b.id, request_id: res.headers['x-request-id'] });
   });
 
   it('asks a Super Admin for a real organisation', async () => {
     const missing = await call('POST', '/api/auth/users/', su.token, { email: uniqueEmail(), first_name: 'No', last_name: 'Org' });
     expect(expectError(missing, 400).organization).toEqual([expect.any(String)]);
-    const unknown = await call('POST', '/api/auth/users/', su.token, { email: uniqueEmail(), organization: '900000000000' });
-    expect(expectError(unknown, 400).organization).toEqual([expect.any(String)]);
-    const malformed = await call('POST', '/api/auth/users/', su.token, { email: uniqueEmail(), organization: 7 });
-    expect(expectError(malformed, 400).organization).toEqual([expect.any(String)]);
+    for (const organization of [UNKNOWN, Number(UNKNOWN), 'abc', '0', 0, -2, 1.5, '2.0', '99999999999999999999']) {
+      const email = uniqueEmail();
+      const res = await call('POST', '/api/auth/users/', su.token, { email, organization });
+      expect(expectError(res, 400).organization, JSON.stringify(organization)).toEqual([expect.any(String)]);
+      expect(await userIdByEmail(email)).toBeUndefined();
+    }
   });
 });
 
@@ -339,7 +365,7 @@ describe('an Org Admin cannot hand out permissions they do not hold', () => {
     c = await createOrg(t, 'Users Gamma');
     const role = await call('POST', '/api/permissions/roles/', c.users.admin.token, { name: 'Auditor', permissions: ['audit:view', 'users:view'] });
     expect(role.statusCode).toBe(201);
-    auditorRole = role.json().id;
+    auditorRole = wireId(role.json().id);
     // Take audit:view away from this organisation's Org Admin role.
     await t.db.system((tx) =>
       tx.execute(sql`DELETE FROM role_permissions WHERE role_id = ${c.roles.get('Org Admin')!} AND permission_id = (SELECT id FROM permissions WHERE code = 'audit:view')`),
@@ -384,13 +410,13 @@ describe('GET /api/auth/users/:id/', () => {
     const res = await call('GET', `/api/auth/users/${a.users.lead.id}/`, a.users.admin.token);
     expect(res.statusCode).toBe(200);
     for (const f of USER_FIELDS) expect(res.json()).toHaveProperty(f);
-    expect(res.json()).toMatchObject({ id: a.users.lead.id, email: a.users.lead.email, organization: a.id, organization_name: a.name, role: { name: 'Team Lead' }, user_type: 'team_lead', is_active: true });
+    expect(res.json()).toMatchObject({ id: Number(a.users.lead.id), email: a.users.lead.email, organization: Number(a.id), organization_name: a.name, role: { name: 'Team Lead' }, user_type: 'team_lead', is_active: true });
     const sup = await call('GET', `/api/auth/users/${a.users.lead.id}/`, a.users.supervisor.token);
     expect(sup.statusCode).toBe(200);
   });
 
   it('answers 404 for a user of another organisation, an unknown id and a malformed id', async () => {
-    for (const id of [b.users.admin.id, b.users.sales.id, '900000000000', 'not-a-uuid', '7']) {
+    for (const id of [...Object.values(b.users).map((u) => u.id), UNKNOWN, ...MALFORMED]) {
       expectError(await call('GET', `/api/auth/users/${id}/`, a.users.admin.token), 404, 'not_found');
     }
     // Not even a Supervisor learns that the foreign user exists.
@@ -400,8 +426,8 @@ describe('GET /api/auth/users/:id/', () => {
   it('lets a Super Admin read a user of any organisation', async () => {
     const res = await call('GET', `/api/auth/users/${b.users.verifier.id}/`, su.token);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: b.users.verifier.id, organization: b.id, organization_name: b.name, role: { name: 'Verifier' } });
-    expectError(await call('GET', '/api/auth/users/not-a-uuid/', su.token), 404);
+    expect(res.json()).toMatchObject({ id: Number(b.users.verifier.id), organization: Number(b.id), organization_name: b.name, role: { name: 'Verifier' } });
+    for (const id of [UNKNOWN, ...MALFORMED]) expectError(await call('GET', `/api/auth/users/${id}/`, su.token), 404);
   });
 });
 
@@ -429,7 +455,7 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
       is_active: true,
     });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: target.id, first_name: 'Renamed', last_name: 'Person', contact_number: '+977-9812345678', role: { name: 'Salesperson' } });
+    expect(res.json()).toMatchObject({ id: Number(target.id), first_name: 'Renamed', last_name: 'Person', contact_number: '+977-9812345678', role: { name: 'Salesperson' } });
     expect(await userRow(target.id)).toMatchObject({ first_name: 'Renamed', contact_number: '+977-9812345678', is_active: true });
     // The form's "<code>-undefined" for an empty number is stored as empty.
     const blank = await call('PATCH', `/api/auth/users/${target.id}/`, a.users.admin.token, { contact_number: '+977-undefined' });
@@ -437,7 +463,7 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
     expect((await userRow(target.id))!.contact_number).toBe('');
     const audit = (await auditRows(t, 'user', target.id)).filter((r) => r.action === 'update');
     expect(audit).toHaveLength(2);
-    expect(audit[0]).toMatchObject({ actor_id: a.users.admin.id, organization_id: a.id, request_id: res.headers['x-request-id'] });
+    expect(audit[0]).toMatchObject({ actor_id: dbId(a.users.admin.id), organization_id: a.id, request_id: res.headers['x-request-id'] });
     expect(audit[1]).toMatchObject({ request_id: blank.headers['x-request-id'], new_values: { contact_number: '' } });
     expect(audit[0]!.new_values).toMatchObject({ first_name: 'Renamed' });
     expect(audit[0]!.old_values).toMatchObject({ first_name: 'Test' });
@@ -448,15 +474,20 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
     expectError(await call('GET', '/api/auth/users/', target.token), 403);
     const byName = await call('PATCH', `/api/auth/users/${target.id}/`, a.users.admin.token, { role: 'Supervisor' });
     expect(byName.statusCode).toBe(200);
-    expect(byName.json().role).toEqual({ id: a.roles.get('Supervisor'), name: 'Supervisor' });
+    expect(byName.json().role).toEqual({ id: Number(a.roles.get('Supervisor')), name: 'Supervisor' });
     expect((await memberships(target.id))[0]!.role_name).toBe('Supervisor');
     expect((await call('GET', '/api/auth/users/', target.token)).statusCode).toBe(200);
     const change = (await auditRows(t, 'user', target.id)).find((r) => r.action === 'role_change');
-    expect(change).toMatchObject({ actor_id: a.users.admin.id, request_id: byName.headers['x-request-id'], old_values: { role: 'Salesperson' }, new_values: { role: 'Supervisor' } });
+    expect(change).toMatchObject({ actor_id: dbId(a.users.admin.id), request_id: byName.headers['x-request-id'], old_values: { role: 'Salesperson' }, new_values: { role: 'Supervisor' } });
 
     const byId = await call('PUT', `/api/auth/users/${target.id}/`, a.users.admin.token, { role: String(a.roles.get('Verifier')) });
     expect(byId.statusCode).toBe(200);
     expect((await memberships(target.id))[0]!.role_name).toBe('Verifier');
+
+    const byInteger = await call('PATCH', `/api/auth/users/${target.id}/`, a.users.admin.token, { role: Number(a.roles.get('Team Lead')) });
+    expect(byInteger.statusCode).toBe(200);
+    expect(byInteger.json().role).toEqual({ id: Number(a.roles.get('Team Lead')), name: 'Team Lead' });
+    expect((await memberships(target.id))[0]!.role_name).toBe('Team Lead');
   });
 
   it('answers 404 for a user of another organisation and leaves them untouched', async () => {
@@ -469,7 +500,7 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
   });
 
   it('answers 404 for malformed and unknown ids', async () => {
-    for (const id of ['abc', '12', '900000000000']) {
+    for (const id of [...MALFORMED, UNKNOWN]) {
       expectError(await call('PATCH', `/api/auth/users/${id}/`, a.users.admin.token, { first_name: 'X' }), 404);
     }
   });
@@ -482,6 +513,7 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
       [{ sales_target: 'lots' }, 'sales_target'],
       [{ role: 'Astronaut' }, 'role'],
       [{ role: FOREIGN_ROLE() }, 'role'],
+      [{ role: Number(FOREIGN_ROLE()) }, 'role'],
       [{ role: 'Super Admin' }, 'role'],
       [{ email: a.users.verifier.email }, 'email', 409],
       [{ email: b.users.verifier.email }, 'email', 409],
@@ -511,7 +543,7 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
     expectError(withRole, 403, 'self_role_change');
     const without = await call('PATCH', `/api/auth/users/${admin.id}/`, admin.token, { organization: b.id, is_superuser: true, first_name: 'Adminna' });
     expect(without.statusCode).toBe(200);
-    expect(without.json()).toMatchObject({ is_superuser: false, organization: a.id, first_name: 'Adminna' });
+    expect(without.json()).toMatchObject({ is_superuser: false, organization: Number(a.id), first_name: 'Adminna' });
     expect(await userRow(admin.id)).toMatchObject({ is_superuser: false, first_name: 'Adminna' });
     expect(await memberships(admin.id)).toEqual([{ organization_id: a.id, role_name: 'Org Admin', is_active: true }]);
     // Still an Org Admin, not a Super Admin: another organisation stays invisible.
@@ -540,10 +572,10 @@ describe('PUT/PATCH /api/auth/users/:id/', () => {
     const target = await freshUser(b, 'Org Admin');
     const res = await call('PUT', `/api/auth/users/${target.id}/`, su.token, { first_name: 'Bea', last_name: 'Boss', email: target.email, organization: b.id, is_active: true });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ first_name: 'Bea', last_name: 'Boss', organization: b.id });
+    expect(res.json()).toMatchObject({ first_name: 'Bea', last_name: 'Boss', organization: Number(b.id) });
     expect((await userRow(target.id))!.first_name).toBe('Bea');
     const audit = (await auditRows(t, 'user', target.id)).find((r) => r.action === 'update');
-    expect(audit).toMatchObject({ actor_id: su.id, organization_id: b.id, request_id: res.headers['x-request-id'] });
+    expect(audit).toMatchObject({ actor_id: dbId(su.id), organization_id: b.id, request_id: res.headers['x-request-id'] });
   });
 });
 
@@ -577,10 +609,10 @@ describe('DELETE /api/auth/users/:id/ (deactivation)', () => {
     expect(again.statusCode).not.toBe(200);
     expect(JSON.stringify(again.json())).not.toMatch(/"token":"/);
     const audit = (await auditRows(t, 'user', target.id)).find((r) => r.action === 'deactivate');
-    expect(audit).toMatchObject({ actor_id: a.users.admin.id, organization_id: a.id, request_id: res.headers['x-request-id'] });
+    expect(audit).toMatchObject({ actor_id: dbId(a.users.admin.id), organization_id: a.id, request_id: res.headers['x-request-id'] });
     // The list still shows them, as inactive.
     const list = await call('GET', `/api/auth/users/?search=${encodeURIComponent(target.email)}`, a.users.admin.token);
-    expect(list.json().results).toEqual([expect.objectContaining({ id: target.id, is_active: false })]);
+    expect(list.json().results).toEqual([expect.objectContaining({ id: Number(target.id), is_active: false })]);
   });
 
   it('refuses self-deactivation with 400', async () => {
@@ -590,7 +622,7 @@ describe('DELETE /api/auth/users/:id/ (deactivation)', () => {
   });
 
   it('answers 404 for a user of another organisation, unknown and malformed ids', async () => {
-    for (const id of [b.users.member.id, '900000000000', 'zzz']) {
+    for (const id of [b.users.member.id, UNKNOWN, 'zzz', ...MALFORMED]) {
       expectError(await call('DELETE', `/api/auth/users/${id}/`, a.users.admin.token), 404, 'not_found');
     }
     expect((await userRow(b.users.member.id))!.is_active).toBe(true);
@@ -618,12 +650,12 @@ describe('GET/PUT/PATCH /api/auth/profile/ and /api/auth/user/', () => {
     for (const url of ['/api/auth/profile/', '/api/auth/user/']) {
       const res = await call('GET', url, a.users.member.token);
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ id: a.users.member.id, email: a.users.member.email, organization: a.id, role: { name: 'Team Member' }, profile: { profile_picture: null } });
+      expect(res.json()).toMatchObject({ id: Number(a.users.member.id), email: a.users.member.email, organization: Number(a.id), role: { name: 'Team Member' }, profile: { profile_picture: null } });
       for (const f of ['first_name', 'last_name', 'phoneNumber', 'contact_number', 'address']) expect(res.json()).toHaveProperty(f);
     }
     const root = await call('GET', '/api/auth/profile/', su.token);
     expect(root.statusCode).toBe(200);
-    expect(root.json()).toMatchObject({ id: su.id, is_superuser: true, user_type: 'super_admin' });
+    expect(root.json()).toMatchObject({ id: Number(su.id), is_superuser: true, user_type: 'super_admin' });
   });
 
   it('changes only personal fields: role, is_superuser, organization and is_active are ignored', async () => {
@@ -641,7 +673,7 @@ describe('GET/PUT/PATCH /api/auth/profile/ and /api/auth/user/', () => {
       sales_target: '999999',
     });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ first_name: 'Pat', last_name: 'Profile', phoneNumber: '+977-9812345678', address: 'Kathmandu', role: { name: 'Team Member' }, is_superuser: false, organization: a.id, is_active: true });
+    expect(res.json()).toMatchObject({ first_name: 'Pat', last_name: 'Profile', phoneNumber: '+977-9812345678', address: 'Kathmandu', role: { name: 'Team Member' }, is_superuser: false, organization: Number(a.id), is_active: true });
     expect(await userRow(me.id)).toMatchObject({ first_name: 'Pat', contact_number: '+977-9812345678', is_superuser: false, is_active: true, must_change_password: false, sales_target: '0.00' });
     expect(await memberships(me.id)).toEqual([{ organization_id: a.id, role_name: 'Team Member', is_active: true }]);
     // Still only a Team Member.
@@ -684,7 +716,7 @@ describe('POST /api/auth/user/set-sales-target/', () => {
     const me = await freshUser(a);
     const res = await call('POST', '/api/auth/user/set-sales-target/', me.token, { sales_target: 5000 });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ message: expect.any(String), sales_target: '5000.00', user: { id: me.id, sales_target: '5000.00' } });
+    expect(res.json()).toMatchObject({ message: expect.any(String), sales_target: '5000.00', user: { id: Number(me.id), sales_target: '5000.00' } });
     expect((await userRow(me.id))!.sales_target).toBe('5000.00');
     const audit = (await auditRows(t, 'user', me.id)).find((r) => r.action === 'set_sales_target');
     expect(audit).toMatchObject({ actor_id: me.id, organization_id: a.id, request_id: res.headers['x-request-id'] });

@@ -61,7 +61,8 @@ export const UserCreateBody = z.object({
   organization: z.union([z.string(), z.number()]).nullable().optional(),
   is_active: z.boolean().optional(),
   sales_target: decimalInput.optional(),
-  teams: z.array(z.string()).optional(),
+  /** Accepted and ignored (team membership is managed under /api/team/); ids as the client sends them. */
+  teams: z.array(idRef).max(500).optional(),
 });
 
 export const UserUpdateBody = z.object({
@@ -76,7 +77,8 @@ export const UserUpdateBody = z.object({
   role: z.union([z.string().trim().max(100), z.number()]).transform((v) => String(v)).optional(),
   sales_target: decimalInput.optional(),
   organization: z.union([z.string(), z.number()]).nullable().optional(),
-  teams: z.array(z.string()).optional(),
+  /** Accepted and ignored (team membership is managed under /api/team/); ids as the client sends them. */
+  teams: z.array(idRef).max(500).optional(),
 });
 
 export const ProfileUpdateBody = z.object({
