@@ -89,14 +89,29 @@ export function nestFieldErrors(issues: { path: readonly PropertyKey[]; message:
 function firstMessage(fields: FieldErrors): string | undefined {
   for (const [key, value] of Object.entries(fields)) {
     if (Array.isArray(value)) {
-      for (const v of value) {
-        if (typeof v === 'string') return key === 'non_field_errors' ? v : `${key}: ${v}`;
-        const inner = firstMessage(v as FieldErrors);
-        if (inner) return `${key}: ${inner}`;
-      }
-    } else {
+      const inner = firstInList(value);
+      if (inner) return key === 'non_field_errors' && !inner.nested ? inner.text : `${key}: ${inner.text}`;
+    } else if (typeof value === 'object' && value !== null) {
       const inner = firstMessage(value);
       if (inner) return `${key}.${inner}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A list holds messages, or one entry per array element (a message list or a nested map):
+ * strings are never walked into, so every path ends.
+ */
+function firstInList(list: unknown[]): { text: string; nested: boolean } | undefined {
+  for (const item of list) {
+    if (typeof item === 'string') return { text: item, nested: false };
+    if (Array.isArray(item)) {
+      const inner = firstInList(item);
+      if (inner) return { text: inner.text, nested: true };
+    } else if (typeof item === 'object' && item !== null) {
+      const inner = firstMessage(item as FieldErrors);
+      if (inner) return { text: inner, nested: true };
     }
   }
   return undefined;
