@@ -26,6 +26,16 @@ export const idField = z
 export const wireId = z.custom<string | number>((v) => (typeof v === 'string' && isId(v)) || Number.isSafeInteger(v)).meta({ type: 'integer' });
 
 /**
+ * An amount in a response that the web client does arithmetic on (adds, `.toFixed()`s): written
+ * as a JSON number by the serialiser from the exact decimal string at hand (`"3000.00"` → `3000`,
+ * the same JSON number). PRS itself never computes with floats; the one conversion happens while
+ * writing, and a decimal of at most 15 significant digits comes out digit for digit.
+ */
+export const wireNumber = z
+  .custom<string | number>((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) || (typeof v === 'number' && Number.isFinite(v)))
+  .meta({ type: 'number' });
+
+/**
  * A reference to a record in a body, as clients send it: a JSON integer or a string (the web
  * client's selects give strings). Normalised to a string; whether it names a record of the
  * organisation is the service's question (an unknown or malformed one is a field error there).

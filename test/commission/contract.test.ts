@@ -63,23 +63,27 @@ describe('commission contract entries', () => {
     const body = (await send('commission.org-admin')).json();
     expect(Array.isArray(body)).toBe(true);
     expect(missingFields(contractEntry('commission.org-admin'), body)).toEqual([]);
-    const row = body.find((r: { user_id: string }) => r.user_id === org.users.sales.id);
-    expect(row).toMatchObject({ user_id: org.users.sales.id, totalSales: '2000.00', currency: 'USD', rate: '1.00000000', percentage: '5.00', bonus: '0.00', penalty: '0.00', convertedAmt: '100.00' });
+    const salesId = String(org.users.sales.id);
+    const row = body.find((r: { user_id: string }) => r.user_id === salesId);
+    expect(row).toMatchObject({ user_id: salesId, totalSales: '2000.00', currency: 'USD', rate: '1.00000000', percentage: '5.00', bonus: '0.00', penalty: '0.00', convertedAmt: '100.00' });
     expect(typeof row.user_id).toBe('string');
-    expect(body.some((r: { user_id: string }) => r.user_id === other.users.sales.id)).toBe(false);
+    expect(body.every((r: { user_id: unknown }) => typeof r.user_id === 'string')).toBe(true);
+    expect(body.some((r: { user_id: string }) => r.user_id === String(other.users.sales.id))).toBe(false);
   });
 
   it('commission.bulk-update: the client\'s JSON array, refetched afterwards', async () => {
+    const salesId = String(org.users.sales.id);
     const rows = (await send('commission.org-admin')).json() as Record<string, unknown>[];
     const payload = rows.filter((r) => r.user_id).map((r) => ({
       id: r.id, user_id: r.user_id, totalSales: Number(r.totalSales), currency: r.currency, rate: Number(r.rate), percentage: Number(r.percentage),
-      bonus: r.user_id === org.users.sales.id ? 150 : 0, penalty: r.user_id === org.users.sales.id ? 20.5 : 0, start_date: '2024-01-01', end_date: '2024-12-31',
+      bonus: r.user_id === salesId ? 150 : 0, penalty: r.user_id === salesId ? 20.5 : 0, start_date: '2024-01-01', end_date: '2024-12-31',
     }));
     const res = await send('commission.bulk-update', { body: payload });
     expect(res.json().message).toMatch(/updated/i);
-    const after = (await send('commission.org-admin')).json().find((r: { user_id: string }) => r.user_id === org.users.sales.id);
-    // 100.00 + 150.00 − 20.50
-    expect(after).toMatchObject({ bonus: '150.00', penalty: '20.50', totalReceivable: '229.50', id: expect.any(String) });
+    const after = (await send('commission.org-admin')).json().find((r: { user_id: string }) => r.user_id === salesId);
+    // 100.00 + 150.00 − 20.50; the stored statement's id is a JSON integer like every entity id
+    expect(after).toMatchObject({ bonus: '150.00', penalty: '20.50', totalReceivable: '229.50', id: expect.any(Number) });
+    expect(Number.isInteger(after.id)).toBe(true);
   });
 
   it('commission.export-selected: a CSV blob of the selected users, correctly escaped', async () => {
@@ -97,7 +101,8 @@ describe('commission contract entries', () => {
     expect(formula.body.split('\r\n')[1]).toMatch(/^"'=HYPERLINK\(""x""\)",/);
 
     const json = await send('commission.export-selected', { query: { format: 'json' }, body: { user_ids: [org.users.sales.id] } });
-    expect(json.json()).toEqual([expect.objectContaining({ user_id: org.users.sales.id })]);
+    // The JSON export is the grid's row: user_id a string, the statement's id (stored by the bulk update above) an integer.
+    expect(json.json()).toEqual([expect.objectContaining({ user_id: String(org.users.sales.id), id: expect.any(Number) })]);
   });
 
   it('commission.export-selected: 400 without ids, 404 for another organisation\'s user, 401 for "Token null"', async () => {

@@ -32,7 +32,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const monthly = () => h.call('GET', `/api/commission/summary/?period=monthly&start_date=${today()}`, org.users.admin.token);
-const statementOf = (body: { statements: { user: { id: string } }[] }, userId: string) => body.statements.find((s) => s.user.id === userId) as Record<string, unknown>;
+/** The statement of `userId`; the user's id is a JSON integer on the wire. */
+const statementOf = (body: { statements: { user: { id: unknown } }[] }, userId: string) => {
+  const s = body.statements.find((x) => String(x.user.id) === String(userId));
+  if (s) expect(s.user.id).toBe(Number(userId));
+  return s as Record<string, unknown>;
+};
 
 describe('accruals', () => {
   it('accrue one per verified payment for the deal owner, in the organisation currency, rounded half-up once', async () => {
@@ -72,7 +77,7 @@ describe('statements and runs', () => {
       sql`SELECT user_id, commission::text AS commission, sales_base::text AS sales_base, version FROM commission_statements
           WHERE organization_id = ${org.id} AND period_kind = 'monthly' ORDER BY user_id`,
     );
-    expect((await rows()).find((r) => r.user_id === org.users.sales.id)).toMatchObject({ commission: '187.40', sales_base: '3748.0148890000' });
+    expect((await rows()).find((r) => r.user_id === String(org.users.sales.id))).toMatchObject({ commission: '187.40', sales_base: '3748.0148890000' });
 
     await h.refund(org, pay.a3!);
     expect(await h.accrualOf(pay.a3!)).toMatchObject({ status: 'reversed', reversed_by_id: null });
@@ -87,7 +92,7 @@ describe('statements and runs', () => {
     expect(again.json()).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     const stored = await rows();
     expect(stored).toHaveLength(2);
-    expect(stored.find((r) => r.user_id === org.users.sales.id)).toMatchObject({ commission: '174.90', version: 2 });
+    expect(stored.find((r) => r.user_id === String(org.users.sales.id))).toMatchObject({ commission: '174.90', version: 2 });
   });
 
   it('replays a run with the same Idempotency-Key and refuses the key with another body', async () => {
@@ -108,9 +113,10 @@ describe('statements and runs', () => {
     expect(res.statusCode, res.body).toBe(200);
     const rows = res.json().updated_commissions as Record<string, unknown>[];
     // Sales: 174.90 + 100.00 − 25.50 = 249.40 (totalSales from the client is ignored)
-    expect(rows.find((r) => r.user_id === sales.id)).toMatchObject({ totalSales: '3498.01', convertedAmt: '174.90', bonus: '100.00', penalty: '25.50', total: '274.90', totalReceivable: '249.40', currency: 'USD', rate: '1.00000000', percentage: '5.00' });
+    // user_id stays a JSON string on the web client's grid (its export keeps only string ids).
+    expect(rows.find((r) => r.user_id === String(sales.id))).toMatchObject({ totalSales: '3498.01', convertedAmt: '174.90', bonus: '100.00', penalty: '25.50', total: '274.90', totalReceivable: '249.40', currency: 'USD', rate: '1.00000000', percentage: '5.00' });
     // Lead: round(1500.00 × 7.5 / 100 × 133.5) = 15018.75 NPR, + 500.00 bonus
-    expect(rows.find((r) => r.user_id === lead.id)).toMatchObject({ totalSales: '1500.00', salesCurrency: 'USD', currency: 'NPR', rate: '133.50000000', convertedAmt: '15018.75', totalReceivable: '15518.75' });
+    expect(rows.find((r) => r.user_id === String(lead.id))).toMatchObject({ totalSales: '1500.00', salesCurrency: 'USD', currency: 'NPR', rate: '133.50000000', convertedAmt: '15018.75', totalReceivable: '15518.75' });
 
     const yearly = (await h.call('GET', `/api/commission/summary/?period=yearly`, admin.token)).json();
     expect(yearly.totals).toMatchObject({ sales_base: '4998.01' });
@@ -138,7 +144,8 @@ describe('approval, payment and claw-back', () => {
     await h.q(sql`UPDATE commission_accruals SET period_date = ${yesterday()}::date WHERE payment_id = ${paymentId}`);
 
     const run = await h.call('POST', '/api/commission/run/', org.users.admin.token, { period: 'daily', start_date: yesterday() });
-    const statement = (run.json().statements as { id: string; user: { id: string } }[]).find((s) => s.user.id === seller.id)!;
+    const statement = (run.json().statements as { id: number; user: { id: number } }[]).find((s) => String(s.user.id) === String(seller.id))!;
+    expect(typeof statement.id).toBe('number');
     expect(statement).toMatchObject({ commission: '20.00', status: 'pending' });
 
     expect((await h.call('POST', `/api/commission/statements/${statement.id}/approve/`, seller.token)).statusCode).toBe(403);
@@ -163,6 +170,10 @@ describe('approval, payment and claw-back', () => {
           FROM commission_accruals WHERE id = ${original!.reversed_by_id}`,
     );
     expect(claw).toEqual({ amount: '-400.00', commission: '-20.00', status: 'pending', period_date: today(), reverses_id: original!.id });
+    // On the wire the links between accrual and claw-back are integer ids like every other id.
+    const accruals = (await h.call('GET', `/api/commission/user/${seller.id}/`, org.users.admin.token)).json().accruals as { id: unknown; reverses: unknown; reversed_by: unknown }[];
+    expect(accruals.find((a) => a.id === Number(original!.id))).toMatchObject({ reverses: null, reversed_by: Number(original!.reversed_by_id) });
+    expect(accruals.find((a) => a.id === Number(original!.reversed_by_id))).toMatchObject({ reverses: Number(original!.id), reversed_by: null });
 
     // The paid period is frozen; the claw-back lands in today's period.
     const frozen = (await h.call('GET', `/api/commission/summary/?period=daily&start_date=${yesterday()}&user_id=${seller.id}`, org.users.admin.token)).json();
@@ -176,7 +187,7 @@ describe('approval, payment and claw-back', () => {
 
     // Today's statement cannot be approved before the day is over.
     const todayRun = await h.call('POST', '/api/commission/run/', org.users.admin.token, { period: 'daily' });
-    const open = (todayRun.json().statements as { id: string; user: { id: string } }[]).find((s) => s.user.id === seller.id)!;
+    const open = (todayRun.json().statements as { id: number; user: { id: number } }[]).find((s) => String(s.user.id) === String(seller.id))!;
     const refused = await h.call('POST', `/api/commission/statements/${open.id}/approve/`, org.users.admin.token);
     expect(refused.statusCode).toBe(409);
     expect(refused.json().code).toBe('period_open');

@@ -113,7 +113,7 @@ const clientUpdateBody = () => ({
 /** The deal form (create): flat deal fields plus nested bracket keys for the first payment. */
 function dealForm(clientId: string, dealName = `Website Redesign ${cap(letters())}`) {
   return multipartPayload({
-    client_id: clientId,
+    client_id: String(clientId),
     deal_name: dealName,
     payment_status: 'partial_payment',
     source_type: 'referral',
@@ -134,7 +134,7 @@ function dealForm(clientId: string, dealName = `Website Redesign ${cap(letters()
 /** The deal form (edit): deal fields only, plus version=edited. */
 function dealUpdateForm(clientId: string, dealName = `Website Redesign Phase Two ${cap(letters())}`) {
   return multipartPayload({
-    client_id: clientId,
+    client_id: String(clientId),
     deal_name: dealName,
     payment_status: 'partial_payment',
     source_type: 'google',
@@ -151,7 +151,7 @@ function dealUpdateForm(clientId: string, dealName = `Website Redesign Phase Two
 /** The "Add payment" modal: all eight parts, payment_type always cheque. */
 function paymentForm(dealRef: string, overrides: { payment_date?: string; received_amount?: string } = {}) {
   return multipartPayload({
-    deal_id: dealRef,
+    deal_id: String(dealRef),
     payment_date: overrides.payment_date ?? today(),
     received_amount: overrides.received_amount ?? '500.00',
     cheque_number: chequeNo(),
@@ -262,7 +262,7 @@ describe('clients.*', () => {
     const a = await send('clients.list', opts);
     expect2xx('clients.list', a);
     const list = nonEmptyList('clients.list', a.body);
-    expect(list.map((c) => c.id)).toContain(client.id);
+    expect(list.map((c) => c.id)).toContain(Number(client.id));
     expectContract('clients.list', a.body);
   });
 
@@ -272,7 +272,7 @@ describe('clients.*', () => {
     const a = await send('clients.list', opts);
     expect2xx('clients.list', a);
     const list = nonEmptyList('clients.list', a.body);
-    expect(list.map((c) => c.id)).toContain(client.id);
+    expect(list.map((c) => c.id)).toContain(Number(client.id));
     expectContract('clients.list', a.body);
   });
 
@@ -309,7 +309,7 @@ describe('clients.*', () => {
     const a = await send('clients.get', { token: org.users.admin.token, params: { id: client.id } });
     expect2xx('clients.get', a);
     const body = obj(a.body);
-    expect(String(body.id)).toBe(client.id);
+    expect(body.id).toBe(Number(client.id));
     expect(Array.isArray(body.activities), 'activities').toBe(true);
     expectContract('clients.get', a.body);
   });
@@ -369,12 +369,47 @@ describe('deals.*', () => {
     });
   }
 
+  it('deals.list: remaining_balance, version and verified_amount are JSON numbers (the seeds\' list keeps decimal strings)', async () => {
+    const d = await makeDeal(org, client.id);
+    const paymentId = d.payments[0]!.id;
+    const verified = await t.app.inject({ method: 'POST', url: `/api/verifier/verify/${paymentId}/`, headers: auth(org.users.verifier.token), payload: { status: 'approved', verified_amount: '765.44' } });
+    expect(verified.statusCode, verified.body).toBe(200);
+    const a = await send('deals.list', { token: org.users.sales.token, query: TABLE_QUERY });
+    expect2xx('deals.list', a);
+    const row = nonEmptyList('deals.list', a.body).find((r) => r.deal_id === d.deal_id)!;
+    // 5000.00 − 765.44: the salesperson's Add-payment modal calls remaining_balance?.toFixed(2).
+    expect(row.remaining_balance).toBe(4234.56);
+    expect((row.remaining_balance as number).toFixed(2)).toBe('4234.56');
+    expect(typeof row.version).toBe('number');
+    const [payment] = row.payments_read as Record<string, unknown>[];
+    expect(payment!.verified_amount).toBe(765.44);
+    expect((row.payments as Record<string, unknown>[])[0]!.verified_amount).toBe(765.44);
+    // A pending payment has no verified amount: null, not '0.00' (the tooltip falls back to received_amount).
+    const pending = nonEmptyList('deals.list', a.body).find((r) => r.deal_id === deal.deal_id)!;
+    expect((pending.payments_read as Record<string, unknown>[])[0]!.verified_amount).toBeNull();
+    expect(typeof pending.remaining_balance).toBe('number');
+    expectContract('deals.list', a.body);
+    // The same deal on the web client's other deal routes, and on the seeds' routes as strings.
+    for (const url of [`/api/deals/deals/${d.id}/`, `/api/deals/deals/${d.deal_id}/expand/`]) {
+      const one = obj((await t.app.inject({ method: 'GET', url, headers: auth(org.users.sales.token) })).json());
+      expect(one.remaining_balance, url).toBe(4234.56);
+      expect((one.payments_read as Record<string, unknown>[])[0]!.verified_amount, url).toBe(765.44);
+    }
+    const seeds = obj((await t.app.inject({ method: 'GET', url: '/api/deals/?page_size=1000', headers: auth(org.users.sales.token) })).json());
+    const seedRow = (seeds.results as Record<string, unknown>[]).find((r) => r.deal_id === d.deal_id)!;
+    expect(seedRow.remaining_balance).toBe('4234.56');
+    expect((seedRow.payments_read as Record<string, unknown>[])[0]!.verified_amount).toBe('765.44');
+    const seedOne = obj((await t.app.inject({ method: 'GET', url: `/api/deals/${d.id}/`, headers: auth(org.users.sales.token) })).json());
+    expect(seedOne).toMatchObject({ remaining_balance: '4234.56', total_paid: '765.44' });
+    expect((seedOne.payments as Record<string, unknown>[])[0]!.verified_amount).toBe('765.44');
+  });
+
   it('deals.list (client=<id>): the salesperson client deals page', async () => {
     const a = await send('deals.list', { token: org.users.sales.token, query: { client: client.id } });
     expect2xx('deals.list', a);
     const list = nonEmptyList('deals.list', a.body);
     expect(list.map((d) => d.deal_id)).toContain(deal.deal_id);
-    expect(list.every((d) => isRecord(d.client) && String(d.client.id) === client.id), 'only this client\'s deals').toBe(true);
+    expect(list.every((d) => isRecord(d.client) && d.client.id === Number(client.id)), 'only this client\'s deals').toBe(true);
     expectContract('deals.list', a.body);
   });
 
@@ -384,7 +419,7 @@ describe('deals.*', () => {
     const a = await send('deals.list', opts);
     expect2xx('deals.list', a);
     const list = nonEmptyList('deals.list', a.body);
-    expect(list.map((d) => d.id)).toContain(deal.id);
+    expect(list.map((d) => d.id)).toContain(Number(deal.id));
     expectContract('deals.list', a.body);
   });
 
@@ -570,9 +605,9 @@ describe('teams.*', () => {
     const a = await send('teams.list', opts);
     expect2xx('teams.list', a);
     const list = nonEmptyList('teams.list', a.body);
-    const row = list.find((r) => String(r.id) === team.id);
+    const row = list.find((r) => r.id === Number(team.id));
     expect(row, 'the fixture team').toBeDefined();
-    expect(isRecord(row!.team_lead) && String(row!.team_lead.id) === org.users.supervisor.id, 'team_lead').toBe(true);
+    expect(isRecord(row!.team_lead) && row!.team_lead.id === Number(org.users.supervisor.id), 'team_lead').toBe(true);
     expect((row!.members as unknown[]).length, 'members').toBeGreaterThan(0);
     expectContract('teams.list', a.body);
   });
@@ -599,7 +634,7 @@ describe('teams.*', () => {
     const list = nonEmptyList('teams.list', (await send('teams.list', { token: org.users.admin.token })).body);
     const row = list.find((r) => r.name === name);
     expect(row, 'the new team in the list').toBeDefined();
-    expect(isRecord(row!.team_lead) && String(row!.team_lead.id) === org.users.supervisor.id, 'team_lead is the Supervisor').toBe(true);
+    expect(isRecord(row!.team_lead) && row!.team_lead.id === Number(org.users.supervisor.id), 'team_lead is the Supervisor').toBe(true);
     expect.soft(String(row!.contact_number), 'the "+977-undefined" placeholder is not stored as a number').not.toContain('undefined');
   });
 
@@ -611,8 +646,8 @@ describe('teams.*', () => {
     expect(a.text).not.toContain('"error"');
     expectContract('teams.members.add', a.body);
     const list = nonEmptyList('teams.list', (await send('teams.list', { token: org.users.admin.token })).body);
-    const row = list.find((r) => String(r.id) === tm.id);
-    expect((row!.members as Record<string, unknown>[]).map((m) => String(m.id)).sort()).toEqual([...userIds].sort());
+    const row = list.find((r) => r.id === Number(tm.id));
+    expect((row!.members as Record<string, unknown>[]).map((m) => m.id).sort()).toEqual(userIds.map(Number).sort());
   });
 
   it('teams.update: the team form (edit) with a double-prefixed contact number', async () => {
@@ -625,7 +660,7 @@ describe('teams.*', () => {
     });
     expect2xx('teams.update', a);
     expect(isRecord(a.body) && Object.keys(a.body).length > 0, 'teams.update must return a non-empty object').toBe(true);
-    expect(obj(a.body)).toMatchObject({ id: tm.id, name });
+    expect(obj(a.body)).toMatchObject({ id: Number(tm.id), name });
     expectContract('teams.update', a.body);
   });
 
@@ -636,7 +671,7 @@ describe('teams.*', () => {
     if (a.body !== undefined) expect(obj(a.body)).not.toHaveProperty('error');
     expectContract('teams.delete', a.body);
     const list = clientView(contractEntry('teams.list'), (await send('teams.list', { token: org.users.admin.token })).body) as Record<string, unknown>[];
-    expect(list.map((r) => String(r.id))).not.toContain(tm.id);
+    expect(list.map((r) => r.id)).not.toContain(Number(tm.id));
   });
 
   it('projects.list: GET /api/project/?params=%5Bobject+Object%5D (client bug) is a 2xx', async () => {
@@ -658,7 +693,7 @@ describe('verifier.form.* and invoices', () => {
     const a = await send('verifier.form.get', { token: org.users.verifier.token, params: { payment_id: paymentId } });
     expect2xx('verifier.form.get', a);
     const body = obj(a.body);
-    expect(String(obj(body.payment).id)).toBe(paymentId);
+    expect(obj(body.payment).id).toBe(Number(paymentId));
     expect(obj(body.deal).deal_id).toBe(d.deal_id);
     expectContract('verifier.form.get', a.body);
   });
@@ -699,11 +734,11 @@ describe('verifier.form.* and invoices', () => {
     expect2xx('verifier.invoices', a);
     expect(Array.isArray(a.body), `verifier.invoices must be a plain array, got ${a.text.slice(0, 200)}`).toBe(true);
     const list = nonEmptyList('verifier.invoices', a.body);
-    const statusOf = (paymentId: string) => list.find((i) => String(i.payment_id) === paymentId)?.status;
+    const statusOf = (paymentId: string) => list.find((i) => i.payment_id === Number(paymentId))?.status;
     expect(statusOf(pending.paymentId)).toBe('pending');
     expect(statusOf(approved.paymentId)).toBe('verified');
     expect(statusOf(rejected.paymentId)).toBe('rejected');
-    for (const row of list.filter((i) => [pending, approved, rejected].some((p) => String(i.payment_id) === p.paymentId))) {
+    for (const row of list.filter((i) => [pending, approved, rejected].some((p) => i.payment_id === Number(p.paymentId)))) {
       expect.soft(String(row.amount), 'amount is a numeric string').toMatch(/^\d+(\.\d+)?$/);
     }
     expectContract('verifier.invoices', a.body);
@@ -712,7 +747,7 @@ describe('verifier.form.* and invoices', () => {
   it('verifier.invoice.delete: Cancel answers 200 with a JSON body', async () => {
     const { paymentId } = await pendingPayment();
     const list = nonEmptyList('verifier.invoices', (await send('verifier.invoices', { token: org.users.verifier.token })).body);
-    const row = list.find((i) => String(i.payment_id) === paymentId);
+    const row = list.find((i) => i.payment_id === Number(paymentId));
     expect(row, 'the pending invoice in the list').toBeDefined();
     const invoiceId = String(row!.invoice_id);
     const req = clientRequest(contractEntry('verifier.invoice.delete'), { token: org.users.verifier.token, params: { invoice_id: invoiceId } });
@@ -875,7 +910,7 @@ describe("404 for another organisation's ids", () => {
     const tm = await t.app.inject({ method: 'GET', url: `/api/team/teams/${foreign.teamId}/`, headers: auth(other.users.admin.token) });
     expect(tm.statusCode, tm.body).toBe(200);
     expect(obj(tm.json()).name).toBe(foreign.teamName);
-    expect((obj(tm.json()).members as Record<string, unknown>[]).map((m) => m.id)).toEqual([other.users.member.id]);
+    expect((obj(tm.json()).members as Record<string, unknown>[]).map((m) => m.id)).toEqual([Number(other.users.member.id)]);
     expect((await invoiceOf(foreign.paymentId))?.status).toBe('pending');
   });
 });

@@ -86,7 +86,7 @@ describe('org-admin dashboard', () => {
 
   it('team members: ranked by verified sales this month, performance against the personal target', async () => {
     const { team_members: team } = (await get(org.users.admin.token)).json();
-    expect(team.map((m: { id: string }) => m.id)).toEqual([org.users.lead.id, org.users.sales.id, quietId]);
+    expect(team.map((m: { id: number }) => m.id)).toEqual([org.users.lead.id, org.users.sales.id, quietId].map(Number));
     expect(team[0]).toMatchObject({ role: ROLE_NAMES.teamLead, revenue: 2000, deals: 1, performance: 0, target: null, status: 'online', avatar: null });
     expect(team[1]).toMatchObject({ role: ROLE_NAMES.salesperson, revenue: 600, deals: 2, performance: 12, target: '5000.00', status: 'online' });
     expect(team[1].revenue_by_currency).toEqual([{ currency: 'NPR', amount: '20000.00', count: 1 }, { currency: 'USD', amount: '600.00', count: 1 }]);

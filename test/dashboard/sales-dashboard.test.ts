@@ -8,6 +8,8 @@ import { createClient, createDeal, today } from '../support/sales.ts';
 let t: TestApp;
 let org: TestOrg;
 let other: TestOrg;
+let acmeId: string;
+let leadClientId: string;
 
 const get = (url: string, token?: string) => t.app.inject({ method: 'GET', url, headers: token ? auth(token) : {} });
 const verify = (paymentId: string, status: 'approved' | 'rejected') =>
@@ -19,6 +21,7 @@ beforeAll(async () => {
   other = await createOrg(t, 'Dash Other');
   const sales = org.users.sales.token;
   const acme = await createClient(t, sales, { client_name: 'Acme' });
+  acmeId = String(acme.id);
   const kathmandu = await createClient(t, sales, { client_name: 'Kathmandu Co' });
   // D1 USD 1000: 600 verified. D2 NPR 50000: 20000 verified. D3 USD 500: 200 pending, 100 rejected.
   const d1 = await createDeal(t, sales, acme.id, { deal_value: '1000.00', payments: [{ payment_date: today(), received_amount: '600.00' }] });
@@ -29,6 +32,7 @@ beforeAll(async () => {
   await verify(d3.payments[1]!.id, 'rejected');
   // Team Lead: D4 USD 2000 fully verified.
   const leadClient = await createClient(t, org.users.lead.token, { client_name: 'Lead Client' });
+  leadClientId = String(leadClient.id);
   const d4 = await createDeal(t, org.users.lead.token, leadClient.id, { deal_value: '2000.00', payments: [{ payment_date: today(), received_amount: '2000.00' }] });
   await verify(d4.payments[0]!.id, 'approved');
   // Another organisation's verified money must not appear anywhere.
@@ -48,9 +52,12 @@ describe('salesperson dashboard', () => {
     expect(body.sales_progress.by_currency).toEqual(expect.arrayContaining([{ currency: 'USD', amount: '600.00', count: 1 }, { currency: 'NPR', amount: '20000.00', count: 1 }]));
     expect(body.outstanding_deals).toHaveLength(3);
     expect(body.outstanding_deals.map((d: { client_name: string }) => d.client_name).sort()).toEqual(['Acme', 'Acme', 'Kathmandu Co']);
-    expect(body.verification_status.verified).toMatchObject({ count: 2, total: '600.00' });
-    expect(body.verification_status.pending).toMatchObject({ count: 1, total: '200.00' });
-    expect(body.verification_status.rejected).toMatchObject({ count: 1, total: '100.00' });
+    // The same buckets as /api/dashboard/payment-verification/: totals are JSON numbers.
+    expect(body.verification_status.verified).toMatchObject({ count: 2, total: 600 });
+    expect(body.verification_status.pending).toMatchObject({ count: 1, total: 200 });
+    expect(body.verification_status.rejected).toMatchObject({ count: 1, total: 100 });
+    expect(body.verification_status.verified.by_currency).toEqual(expect.arrayContaining([{ currency: 'USD', amount: '600.00', count: 1 }]));
+    expect(body.outstanding_deals.every((d: { id: unknown; deal_value: unknown }) => Number.isInteger(d.id) && typeof d.deal_value === 'number')).toBe(true);
   });
 
   it('answers an anonymous call with 401 and an empty body; a role without the dashboard 403', async () => {
@@ -63,9 +70,10 @@ describe('salesperson dashboard', () => {
   });
 
   it('payment-verification, goals and chart agree with the data', async () => {
-    expect((await get('/api/dashboard/payment-verification/', org.users.sales.token)).json()).toMatchObject({
-      verified: { count: 2, total: '600.00' }, pending: { count: 1, total: '200.00' }, rejected: { count: 1, total: '100.00' },
-    });
+    const buckets = (await get('/api/dashboard/payment-verification/', org.users.sales.token)).json();
+    expect(buckets).toMatchObject({ verified: { count: 2, total: 600 }, pending: { count: 1, total: 200 }, rejected: { count: 1, total: 100 } });
+    // The client adds the three totals with +: numbers sum, strings would concatenate.
+    expect(buckets.verified.total + buckets.pending.total + buckets.rejected.total).toBe(900);
     expect((await get('/api/dashboard/goals/', org.users.sales.token)).json()).toMatchObject({ target: '5000.00', achieved: '600.00', percentage: 12 });
     const chart = (await get('/api/dashboard/chart/?period=daily?', org.users.sales.token)).json() as { date: string; sales: number }[];
     expect(chart).toHaveLength(9);
@@ -81,10 +89,10 @@ describe('salesperson dashboard', () => {
   it('standings rank by verified sales, only people of this organisation', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/dashboard/standings/?type=individual&period=daily', headers: { authorization: `token ${org.users.sales.token}` } });
     const body = res.json();
-    expect(body.standings[0]).toMatchObject({ rank: 1, user_id: org.users.lead.id, sales_amount: '2000.00' });
-    expect(body.standings[1]).toMatchObject({ rank: 2, user_id: org.users.sales.id, sales_amount: '600.00' });
+    expect(body.standings[0]).toMatchObject({ rank: 1, user_id: Number(org.users.lead.id), sales_amount: '2000.00' });
+    expect(body.standings[1]).toMatchObject({ rank: 2, user_id: Number(org.users.sales.id), sales_amount: '600.00' });
     expect(body.current_user_rank).toBe(2);
-    expect(body.standings.map((s: { user_id: string }) => s.user_id)).not.toContain(other.users.sales.id);
+    expect(body.standings.map((s: { user_id: number }) => s.user_id)).not.toContain(Number(other.users.sales.id));
     const teams = (await get('/api/dashboard/standings/?type=team&period=monthly', org.users.sales.token)).json();
     expect(teams).toMatchObject({ type: 'team', standings: [] });
   });
@@ -94,8 +102,13 @@ describe('salesperson dashboard', () => {
     expect(body.period_summary).toMatchObject({ organization_sales: '2600.00' });
     expect(body.period_summary.by_currency).toEqual(expect.arrayContaining([{ currency: 'NPR', amount: '20000.00', count: 1 }]));
     expect(body.company_goal_chart).toMatchObject({ current_sales: 600, previous_period_sales: 0, sales_growth_percentage: 100 });
-    expect(body.top_clients_this_period[0]).toMatchObject({ client_id: 1, client_name: 'Acme', total_deals: 2, total_value: '600.00' });
-    expect(body.regular_clients_all_time[0]).toMatchObject({ client_name: 'Lead Client', total_value: '2000.00' });
+    // client_id is the client's own id (a positive JSON integer); total_value a JSON number (bar heights).
+    expect(body.top_clients_this_period[0]).toMatchObject({ client_id: Number(acmeId), id: Number(acmeId), client_name: 'Acme', total_deals: 2, total_value: 600 });
+    expect(body.regular_clients_all_time[0]).toMatchObject({ client_id: Number(leadClientId), client_name: 'Lead Client', total_deals: 1, total_value: 2000 });
+    for (const row of [...body.top_clients_this_period, ...body.regular_clients_all_time]) {
+      expect(Number.isInteger(row.client_id) && row.client_id > 0, `client_id ${row.client_id}`).toBe(true);
+      expect([typeof row.total_deals, typeof row.total_value]).toEqual(['number', 'number']);
+    }
     expect(body.organization_goal).toBeGreaterThanOrEqual(1);
   });
 
@@ -110,7 +123,9 @@ describe('salesperson dashboard', () => {
     const overview = (await get('/api/dashboard/overview/', org.users.sales.token)).json();
     expect(overview).toMatchObject({ total_deals: 3, verified_deals: 2, total_revenue: '600.00', monthly_achieved: '600.00', currency: 'USD' });
     const perf = await get(`/api/dashboard/performance/?period=daily&user_id=${org.users.lead.id}`, org.users.admin.token);
-    expect(perf.json()).toMatchObject({ user_id: org.users.lead.id, total: '2000.00' });
+    expect(perf.statusCode, perf.body).toBe(200);
+    expect(perf.json()).toMatchObject({ user_id: Number(org.users.lead.id), total: '2000.00' });
+    expect((await get('/api/dashboard/performance/?user_id=not-an-id', org.users.admin.token)).statusCode).toBe(404);
     expect((await get(`/api/dashboard/performance/?user_id=${org.users.lead.id}`, org.users.sales.token)).statusCode).toBe(403);
     expect((await get(`/api/dashboard/performance/?user_id=${other.users.sales.id}`, org.users.admin.token)).statusCode).toBe(404);
   });
@@ -125,7 +140,7 @@ describe('analytics', () => {
     expect(sales.total).toBe('2600.00');
     expect(sales.months.at(-1).amount).toBe('2600.00');
     const perf = (await get('/api/analytics/performance/?period=yearly', org.users.admin.token)).json();
-    expect(perf.people[0]).toMatchObject({ user_id: org.users.lead.id, sales: '2000.00' });
+    expect(perf.people[0]).toMatchObject({ user_id: Number(org.users.lead.id), sales: '2000.00' });
     expect((await get('/api/analytics/sales/', org.users.sales.token)).statusCode).toBe(403);
     expect((await get('/api/analytics/sales/')).statusCode).toBe(401);
   });

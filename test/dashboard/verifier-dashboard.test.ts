@@ -55,7 +55,8 @@ describe('verifier dashboard', () => {
     expect((await get('/api/verifier/dashboard/payment-methods/', token)).json()).toMatchObject({ bank_transfer: 5, in_hand_cash: 1, cheque: 0 });
     expect((await get('/api/verifier/dashboard/payment-failure-reasons/', token)).json()).toMatchObject({ cheque_bounce: 1, bank_decline: 0 });
     const dist = (await get('/api/verifier/dashboard/payment-status-distribution/', token)).json();
-    expect(dist).toMatchObject({ paid_invoices: 33.33, pending_invoices: 16.67, rejected_invoices: 16.67 });
+    // Whole percent of the six invoices, half-up (the client reads JSON integers): 2/6 → 33, 1/6 → 17.
+    expect(dist).toEqual({ processing_invoices: 0, paid_invoices: 33, pending_invoices: 17, rejected_invoices: 17, initiated_invoices: 0, refunded_invoices: 17, bad_debt_invoices: 17 });
     const queue = (await get('/api/verifier/dashboard/verification-queue/', token)).json();
     expect(queue).toHaveLength(1);
     expect(queue[0]).toMatchObject({ client_name: 'Panel Client', payment_amount: '200.00', invoice_status: 'pending' });

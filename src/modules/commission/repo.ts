@@ -164,7 +164,8 @@ export interface StatementInputs {
  */
 export async function statementInputs(tx: Tx, orgId: string, orgCurrency: string, period: Period, userIds: string[] | null): Promise<StatementInputs> {
   const stored = period.kind === 'custom' ? sql`${STATEMENT_SELECT} WHERE false` : storedSelect(orgId, period.kind, period.start, userIds);
-  const candidates = userIds ? sql`SELECT unnest(${sql.param(userIds)}::bigint[])` : sql`${salespeopleSelect(orgId)} UNION SELECT user_id FROM agg UNION SELECT user_id FROM st`;
+  // agg and st carry ids as text (for their JSON); the candidates are compared as bigint.
+  const candidates = userIds ? sql`SELECT unnest(${sql.param(userIds)}::bigint[])` : sql`${salespeopleSelect(orgId)} UNION SELECT user_id::bigint FROM agg UNION SELECT user_id::bigint FROM st`;
   const [row] = await rows<Omit<StatementInputs, 'plans'> & { plans: PlanRow[] }>(
     tx,
     sql`WITH agg AS MATERIALIZED (${accrualAggregatesSelect(orgId, orgCurrency, period, userIds)}),

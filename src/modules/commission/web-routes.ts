@@ -8,6 +8,7 @@
 // from the client: sales are the verified payments, converted at the recorded rates.
 import { z } from 'zod';
 import { inTenant } from '../../http/context.ts';
+import { serializerCompiler } from '../../http/schema-compilers.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { COUNTRIES, flagEmoji } from './countries.ts';
 import { CURRENCIES } from './currencies.ts';
@@ -36,6 +37,9 @@ const COUNTRY_CODES = COUNTRIES.map((c) => ({ name: c.name, alpha_2: c.alpha_2, 
 const NATIONALITIES = COUNTRIES.map((c) => ({ nationality: c.nationality, country_name: c.name, alpha_2: c.alpha_2, alpha_3: c.alpha_3, numeric: c.numeric, flag_emoji: flagEmoji(c.alpha_2), is_popular: c.is_popular }));
 
 const GridQuery = PeriodQuery.pick({ period: true, start_date: true });
+const OrgAdminRows = z.array(OrgAdminRow);
+/** The export answers CSV or JSON, so its route has no response schema; the JSON is the grid's. */
+const exportJson = serializerCompiler({ schema: OrgAdminRows, method: 'POST', url: '/api/commission/commissions/export-selected/', httpStatus: '200' });
 
 export async function commissionWebRoutes(app: AppInstance) {
   const tags = ['commission'];
@@ -47,7 +51,7 @@ export async function commissionWebRoutes(app: AppInstance) {
 
   app.get(
     '/api/commission/commissions/org-admin/',
-    { config: { permission: VIEW_ALL }, schema: { tags, querystring: GridQuery, response: { 200: z.array(OrgAdminRow) } } },
+    { config: { permission: VIEW_ALL }, schema: { tags, querystring: GridQuery, response: { 200: OrgAdminRows } } },
     async (request) =>
       inTenant(request, async (ctx) => {
         const period = standardPeriod(request.query, await todayOf(ctx), 'yearly');
@@ -76,7 +80,8 @@ export async function commissionWebRoutes(app: AppInstance) {
         const period = standardPeriod(request.query, await todayOf(ctx), 'yearly');
         return computeStatements(ctx, period, ids);
       });
-      if (request.query.format === 'json') return rows.map(orgAdminRow);
+      // The grid's rows, written by the grid's serialiser (ids as JSON integers, user_id a string).
+      if (request.query.format === 'json') return reply.type('application/json; charset=utf-8').serializer(exportJson).send(rows.map(orgAdminRow));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="selected_commissions.csv"')

@@ -55,9 +55,9 @@ export interface OutstandingDeal {
   status: string;
 }
 
-/** One salesperson's ten newest deals not yet fully paid (any period). */
+/** One salesperson's ten newest deals not yet fully paid (any period); the id as text, also inside SQL-built JSON. */
 export const outstandingDealsSelect = (orgId: string, userId: string): SQL =>
-  sql`SELECT d.id, d.deal_code, c.client_name, d.deal_value::text AS deal_value, d.currency, to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, c.satisfaction, c.status
+  sql`SELECT d.id::text AS id, d.deal_code, c.client_name, d.deal_value::text AS deal_value, d.currency, to_char(d.deal_date, 'YYYY-MM-DD') AS deal_date, c.satisfaction, c.status
       FROM deals d JOIN clients c ON c.id = d.client_id
       WHERE d.organization_id = ${orgId} AND d.created_by = ${userId} AND d.deleted_at IS NULL AND d.verified_total < d.deal_value
       ORDER BY d.deal_date DESC, d.id DESC LIMIT 10`;

@@ -7,12 +7,13 @@ import type { AppInstance } from '../../http/types.ts';
 import * as dash from './service.ts';
 import { verifierDashboardRoutes } from './verifier-routes.ts';
 import { analyticsRoutes } from './analytics-routes.ts';
-import { wireId } from '../../http/fields.ts';
+import { wireId, wireNumber } from '../../http/fields.ts';
 
 const periodKind = z.enum(['daily', 'weekly', 'monthly', 'quarterly', 'yearly']);
 const money = z.string();
 const byCurrency = z.array(z.object({ currency: z.string(), amount: money, count: z.number() }));
-const bucket = z.object({ count: z.number(), total: money, currency: z.string(), by_currency: byCurrency });
+// `total` is a JSON number: the web client adds the three buckets' totals with `+`.
+const bucket = z.object({ count: z.number(), total: wireNumber, currency: z.string(), by_currency: byCurrency });
 const VerificationOut = z.object({ verified: bucket, pending: bucket, rejected: bucket });
 
 const PersonalOut = z.object({
@@ -37,7 +38,8 @@ const ClientRow = z.object({
   status: z.string(), payment_status: z.string(), total_deals: z.number(), total_value: money, paid_amount: money, outstanding_amount: money,
   currency: z.string(), last_payment_date: z.string().nullable(),
 });
-const TopClient = z.object({ client_id: wireId, id: wireId, client_name: z.string(), total_deals: z.number(), total_value: money });
+// `total_value` is a JSON number: the web client draws it as a bar height.
+const TopClient = z.object({ client_id: wireId, id: wireId, client_name: z.string(), total_deals: z.number(), total_value: wireNumber });
 
 export async function dashboardRoutes(app: AppInstance) {
   await app.register(verifierDashboardRoutes);

@@ -4,6 +4,7 @@ import { rows, sql, type Tx } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
+import { isId } from '../../http/fields.ts';
 import { money, toCents } from '../../money.ts';
 import { organizationTodaySql } from '../organizations/clock.ts';
 import { MONTHS, addDays, isoWeek, periodOf, previousPeriod, type Period, type PeriodKind } from './periods.ts';
@@ -239,7 +240,7 @@ export async function performance(ctx: Ctx, kind: 'daily' | 'weekly' | 'monthly'
   let subject = ctx;
   if (userId && userId !== ctx.actor.userId) {
     if (!ctx.actor.isSuperuser && !ctx.actor.permissions.has('deals:view_all')) throw forbidden();
-    const [member] = /^[0-9a-f-]{36}$/i.test(userId)
+    const [member] = isId(userId)
       ? await rows(ctx.tx, sql`SELECT 1 FROM memberships WHERE organization_id = ${ctx.orgId} AND user_id = ${userId}`)
       : [];
     if (!member) throw notFound('User not found.');

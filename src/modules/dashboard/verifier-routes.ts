@@ -16,6 +16,11 @@ const byCurrency = z.array(z.object({ currency: z.string(), amount: z.string(), 
 const FAILURE_REASONS = ['insufficient_funds', 'invalid_card', 'bank_decline', 'technical_error', 'cheque_bounce', 'payment_received_not_reflected'] as const;
 const ACTION_LABELS: Record<string, string> = { approved: 'Verified', rejected: 'Rejected', requires_info: 'Information requested', refunded: 'Refunded', bad_debt: 'Bad debt' };
 
+/**
+ * `n` as a share of `total` in whole percent, rounded half-up (the web client reads JSON integers;
+ * equal counts show equal shares, so the shares may add up to 99–101). Integer arithmetic only.
+ */
+export const wholePercent = (n: number, total: number): number => (total ? Math.floor((n * 200 + total) / (2 * total)) : 0);
 
 export async function verifierDashboardRoutes(app: AppInstance) {
   const tags = ['verifier dashboard'];
@@ -99,7 +104,7 @@ export async function verifierDashboardRoutes(app: AppInstance) {
     app.get(url, { config: { permission: view }, schema: { tags, response: { 200: distribution } } }, async (request) =>
       inTenant(request, async (ctx) => {
         const [c] = await rows<InvoiceCounts>(ctx.tx, invoiceCounts(ctx.orgId!));
-        const share = (n: number) => (c!.total ? Math.round((n / c!.total) * 10000) / 100 : 0);
+        const share = (n: number) => wholePercent(n, c!.total);
         return { processing_invoices: 0, paid_invoices: share(c!.paid), rejected_invoices: share(c!.rejected), pending_invoices: share(c!.pending), initiated_invoices: 0, refunded_invoices: share(c!.refunded), bad_debt_invoices: share(c!.bad_debt) };
       }),
     );

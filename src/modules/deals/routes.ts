@@ -10,7 +10,7 @@ import type { Actor } from '../../http/auth.ts';
 import { UploadBatch } from '../../files/uploads.ts';
 import { groupByDeal, presentActivity, presentDeal } from './present.ts';
 import { clientDealTotals } from './repo.ts';
-import { ActivityList, DealCreateBody, DealListQuery, DealOut, DealUpdateBody, ExpandOut, LogActivityBody } from './schemas.ts';
+import { ActivityList, DealCreateBody, DealListQuery, DealOut, DealUpdateBody, ExpandOut, LogActivityBody, WebDealOut, WebExpandOut } from './schemas.ts';
 import * as deals from './service.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
@@ -41,8 +41,11 @@ export async function dealRoutes(app: AppInstance) {
 
   for (const base of ['/api/deals/', '/api/deals/deals/']) {
     const webClient = base === '/api/deals/deals/';
+    // The same deal on both surfaces; the web client's has JSON numbers where it does arithmetic.
+    const Deal = webClient ? WebDealOut : DealOut;
+    const Expand = webClient ? WebExpandOut : ExpandOut;
 
-    app.get(base, { config: { permission: view }, schema: { tags, querystring: DealListQuery, response: { 200: pageOf(DealOut) } } }, async (request) => {
+    app.get(base, { config: { permission: view }, schema: { tags, querystring: DealListQuery, response: { 200: pageOf(Deal) } } }, async (request) => {
       const page = pageRequest(request.query, app.config, { webClientList: webClient });
       const links = linksFor(request);
       const result = await inTenant(request, (ctx) => deals.listDeals(ctx, request.query, { limit: page.pageSize, offset: page.offset }), READ_ONLY);
@@ -52,13 +55,13 @@ export async function dealRoutes(app: AppInstance) {
       return pageEnvelope(request, page, result.count, results);
     });
 
-    app.post(base, { config: { permission: 'deals:create' }, schema: { tags, body: DealCreateBody, response: { 201: DealOut } } }, async (request, reply) =>
+    app.post(base, { config: { permission: 'deals:create' }, schema: { tags, body: DealCreateBody, response: { 201: Deal } } }, async (request, reply) =>
       withUploads(request, (uploads) =>
         sendIdempotent(request, reply, 201, async (ctx) => dealView(ctx, await deals.createDeal(ctx, request.body, uploads), linksFor(request))),
       ),
     );
 
-    app.get(`${base}:id/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: DealOut } } }, async (request) =>
+    app.get(`${base}:id/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: Deal } } }, async (request) =>
       inTenant(request, (ctx) => dealView(ctx, request.params.id, linksFor(request)), READ_ONLY),
     );
 
@@ -67,7 +70,7 @@ export async function dealRoutes(app: AppInstance) {
         method,
         url: `${base}:id/`,
         config: { permission: 'deals:change' },
-        schema: { tags, params: refParams, body: DealUpdateBody, response: { 200: DealOut } },
+        schema: { tags, params: refParams, body: DealUpdateBody, response: { 200: Deal } },
         handler: async (request) =>
           inTenant(request, async (ctx) => {
             const id = await deals.updateDeal(ctx, request.params.id, request.body, request.headers['if-match']);
@@ -81,7 +84,7 @@ export async function dealRoutes(app: AppInstance) {
       return reply.code(204).send();
     });
 
-    app.get(`${base}:id/expand/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: ExpandOut } } }, async (request) =>
+    app.get(`${base}:id/expand/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: Expand } } }, async (request) =>
       inTenant(request, (ctx) => expandDeal(ctx, request.params.id, linksFor(request)), READ_ONLY),
     );
 
@@ -100,7 +103,7 @@ export async function dealRoutes(app: AppInstance) {
       },
     );
 
-    app.post(`${base}:id/approve/`, { config: { permission: 'deals:verify' }, schema: { tags, params: refParams, response: { 200: DealOut } } }, async (request) =>
+    app.post(`${base}:id/approve/`, { config: { permission: 'deals:verify' }, schema: { tags, params: refParams, response: { 200: Deal } } }, async (request) =>
       inTenant(request, async (ctx) => dealView(ctx, await deals.approveDeal(ctx, request.params.id), linksFor(request))),
     );
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalInput, wireId, idRef } from '../../http/fields.ts';
+import { decimalInput, wireId, wireNumber, idRef } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { NestedPaymentBody, PAYMENT_METHODS, PaymentOut, dateOnly } from '../payments/schemas.ts';
 
@@ -111,6 +111,19 @@ export const DealOut = z.object({
   activity_logs: ActivityList,
 });
 
+/**
+ * The web client's deal (`/api/deals/deals/…`): the fields it does arithmetic on are JSON numbers
+ * (the salesperson's Add-payment modal calls `remaining_balance.toFixed(2)`; a payment's tooltip
+ * shows `verified_amount || received_amount`, so a string `"0.00"` would win). The seeds' routes
+ * (`/api/deals/…`) keep every amount a decimal string.
+ */
+const WebPaymentOut = PaymentOut.extend({ verified_amount: wireNumber.nullable() });
+export const WebDealOut = DealOut.extend({
+  remaining_balance: wireNumber,
+  payments: z.array(WebPaymentOut),
+  payments_read: z.array(WebPaymentOut),
+});
+
 export const LogActivityBody = z.object({ description: z.string().trim().min(1, 'This field may not be blank.').max(2000), action: z.string().trim().max(50).optional() });
 
 const PaymentHistoryItem = z.object({
@@ -140,9 +153,12 @@ const PaymentHistoryItem = z.object({
   invoice_details: z.object({ id: wireId, invoice_id: z.string().nullable(), status: z.string().nullable() }).nullable(),
 });
 
-export const ExpandOut = DealOut.extend({
+const expandFields = {
   client_info: z.object({ id: wireId, name: z.string(), email: z.string(), total_deals: z.number(), total_value: z.string() }),
   payment_history: z.array(PaymentHistoryItem),
   verifier_remark_status: z.string(),
   activity_summary: z.object({ total_activities: z.number(), recent_activities: ActivityList, last_activity: ActivityOut.nullable() }),
-});
+};
+export const ExpandOut = DealOut.extend(expandFields);
+/** The expanded deal on the web client's surface: the same deal as its other deal routes. */
+export const WebExpandOut = WebDealOut.extend(expandFields);

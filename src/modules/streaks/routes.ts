@@ -1,4 +1,5 @@
-// GET /api/dashboard/streaks/ (the caller's streak; the web client reads current_streak) and
+// GET /api/dashboard/streaks/ (the caller's streak; the web client reads current_streak, capped at
+// its five stars, the true length being streak_days) and
 // GET /api/dashboard/streaks/leaderboard/.
 import { z } from 'zod';
 import { inTenant } from '../../http/context.ts';
@@ -11,8 +12,13 @@ import { wireId } from '../../http/fields.ts';
 
 const Day = z.object({ date: z.string(), deals_closed: z.number().int(), total_value: z.string(), qualifying: z.boolean(), streak: z.number().int() });
 
+/** The most stars the web client draws: it builds `Array(5 - streak)`, which throws above 5. */
+const CLIENT_STARS = 5;
+
 const StreakOut = z.object({
-  current_streak: z.number().int(),
+  /** The streak as the web client's stars show it, 0..5; the true length is `streak_days`. */
+  current_streak: z.number().int().min(0).max(CLIENT_STARS),
+  streak_days: z.number().int(),
   streak_rating: z.string(),
   streak_level: z.string(),
   days_until_next_level: z.number().int(),
@@ -60,9 +66,10 @@ export async function streakRoutes(app: AppInstance) {
   const permission = 'dashboard:view';
 
   app.get('/api/dashboard/streaks/', { config: { permission }, schema: { tags, response: { 200: StreakOut } } }, async (request) =>
-    inTenant(request, (ctx) => {
+    inTenant(request, async (ctx) => {
       if (!ctx.orgId) throw notFound('No organisation selected.');
-      return streakView(ctx, ctx.actor.userId);
+      const view = await streakView(ctx, ctx.actor.userId);
+      return { ...view, current_streak: Math.min(view.current_streak, CLIENT_STARS), streak_days: view.current_streak };
     }),
   );
 
