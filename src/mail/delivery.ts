@@ -5,6 +5,7 @@
 // sends one again; a failed delivery puts that message back in the queue for the job's retry.
 // A process dying mid-delivery leaves its messages 'sending'.
 import { rows, sql } from '../db/database.ts';
+import { isId } from '../http/fields.ts';
 import { registerJobHandler, type Job, type JobContext } from '../jobs/runner.ts';
 
 interface Claimed {
@@ -14,11 +15,18 @@ interface Claimed {
   body: string;
 }
 
-/** The messages of a job: {"outbox_ids": [...]}, or {"outbox_id": ...} from before migration 0015. */
-function outboxIdsOf(job: Job): string[] {
+/**
+ * The messages of a job: {"outbox_ids": [...]}, or {"outbox_id": ...} from before migration 0015.
+ * The trigger builds the list with jsonb_agg of bigint ids, so they are JSON numbers; strings
+ * are taken too.
+ */
+export function outboxIdsOf(job: Pick<Job, 'payload'>): string[] {
   const { outbox_ids: ids, outbox_id: id } = job.payload;
-  if (Array.isArray(ids)) return ids.filter((x): x is string => typeof x === 'string');
-  return typeof id === 'string' ? [id] : [];
+  const asId = (x: unknown): string[] => {
+    const text = typeof x === 'number' && Number.isSafeInteger(x) ? String(x) : typeof x === 'string' ? x : '';
+    return isId(text) ? [text] : [];
+  };
+  return Array.isArray(ids) ? ids.flatMap(asId) : asId(id);
 }
 
 export async function sendOutboxMessages(job: Job, { app, db }: JobContext): Promise<void> {
@@ -72,7 +80,7 @@ export async function sweepOutbox(_job: Job, { app, db }: JobContext): Promise<v
         FROM email_outbox o
         WHERE o.status = 'queued' AND NOT EXISTS (
           SELECT 1 FROM jobs j WHERE j.kind = 'send_email' AND j.done_at IS NULL AND j.failed_at IS NULL
-            AND (j.payload->>'outbox_id' = o.id::text OR j.payload->'outbox_ids' ? o.id::text))) w
+            AND (j.payload->>'outbox_id' = o.id::text OR j.payload->'outbox_ids' @> to_jsonb(o.id) OR j.payload->'outbox_ids' ? o.id::text))) w
       GROUP BY w.organization_id, w.batch`),
   );
 }

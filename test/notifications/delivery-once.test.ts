@@ -1,8 +1,10 @@
 // A notification reaches a user's live client once (issue 12): the web client opens three
-// sockets within a second, and each connect used to replay every unread notification. Over real
-// sockets: simultaneous connects share one catch-up, a live push is not replayed by a later
-// connect, an offline notification arrives on the next connect once, and a connection that drops
-// before confirming what it was sent loses nothing.
+// sockets within a second, and each connect used to replay every unread notification and each
+// socket showed every live one. Over real sockets: simultaneous connects share one catch-up, a
+// live push goes to one socket per auth session (the newest; the next one when it closes) while
+// every session gets it, a live push is not replayed by a later connect, an offline notification
+// arrives on the next connect once, and a connection that drops before confirming what it was
+// sent loses nothing.
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../src/db/database.ts';
@@ -40,7 +42,7 @@ async function wsToken(user: TestUser): Promise<string> {
   return res.json().ws_token as string;
 }
 
-/** Opens a socket the way the web client does (a fresh ws_token) and waits for its catch-up. */
+/** Opens a socket the way the web client does (a fresh ws_token of the user's session) and waits for its catch-up. */
 async function connect(user: TestUser, options: { answerPings?: boolean } = {}): Promise<SocketClient> {
   const socket = await SocketClient.open(`${base}/ws/notifications/?ws_token=${await wsToken(user)}`, { autoPong: options.answerPings ?? true });
   open.push(socket);
@@ -49,25 +51,29 @@ async function connect(user: TestUser, options: { answerPings?: boolean } = {}):
 }
 
 /** Payment ids of every notification a socket received, from catch-up batches and live frames. */
-function received(socket: SocketClient): string[] {
+function received(socket: SocketClient): number[] {
   const items = socket.frames.flatMap((f: Frame) => (f.type === 'notification_batch' ? (f.notifications as unknown[]) : f.type === 'notification' ? [f.notification] : []));
-  return (items as { related_object_id: string }[]).map((n) => n.related_object_id);
+  return (items as { related_object_id: number }[]).map((n) => n.related_object_id);
 }
 
-const count = (ids: string[], id: string) => ids.filter((x) => x === id).length;
+/** Payment ids of the live pushes (not catch-up) a socket received. */
+const pushed = (socket: SocketClient): number[] => socket.notifications().map((n) => n.related_object_id as number);
 
-async function payments(n: number): Promise<string[]> {
+const count = (ids: number[], id: number) => ids.filter((x) => x === id).length;
+
+/** Payments recorded in the organisation; their ids as the API answers them (JSON integers). */
+async function payments(n: number): Promise<number[]> {
   const deal = await dealOf(t, org.users.sales);
-  const ids: string[] = [];
+  const ids: number[] = [];
   for (let i = 0; i < n; i++) ids.push((await recordPayment(t, org.users.sales, deal.deal_id, `${100 + i}.00`)).id);
   return ids;
 }
 
 /** Waits until the user's notification of a payment counts as pushed (the client confirmed it). */
-async function confirmed(user: TestUser, paymentId: string): Promise<void> {
+async function confirmed(user: TestUser, paymentId: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const [row] = await t.db.system((tx) =>
-      rows<{ pushed: boolean }>(tx, sql`SELECT pushed_at IS NOT NULL AS pushed FROM notifications WHERE recipient_id = ${user.id} AND related_object_id = ${paymentId}`),
+      rows<{ pushed: boolean }>(tx, sql`SELECT pushed_at IS NOT NULL AS pushed FROM notifications WHERE recipient_id = ${String(user.id)} AND related_object_id = ${String(paymentId)}`),
     );
     if (row?.pushed) return;
     await sleep(20);
@@ -95,19 +101,17 @@ describe('each notification reaches a user once', () => {
     expect(received(later).filter((id) => unread.includes(id))).toEqual([]);
   });
 
-  it('a notification pushed live is not repeated by a later connect; every open socket (tab) gets it live once', async () => {
+  it('a notification pushed live is not repeated by a later connect', async () => {
     const user = await newVerifier();
-    const [tab1, tab2] = [await connect(user), await connect(user)];
+    const socket = await connect(user);
     const [live] = await payments(1);
-    await tab1.next((f) => f.type === 'notification', 1000);
-    await tab2.next((f) => f.type === 'notification', 1000);
+    await socket.next((f) => f.type === 'notification', 1000);
     await confirmed(user, live!);
 
     const later = await connect(user);
     await sleep(200);
     expect(count(received(later), live!)).toBe(0);
-    expect(count(received(tab1), live!)).toBe(1);
-    expect(count(received(tab2), live!)).toBe(1);
+    expect(count(received(socket), live!)).toBe(1);
   });
 
   it('a notification created while no socket was open arrives on the next connect exactly once', async () => {
@@ -162,16 +166,17 @@ describe('each notification reaches a user once', () => {
     if (t.db.kind !== 'postgres') return; // PGlite has one connection: claims cannot overlap there
     const user = await newVerifier();
     const unread = await payments(2);
-    const scope = { orgId: org.id, userId: user.id };
+    const scope = { orgId: org.id, userId: String(user.id) };
     let commit!: () => void;
     const committing = new Promise<void>((r) => (commit = r));
-    let claimed!: (ids: string[]) => void;
-    const first = new Promise<string[]>((r) => (claimed = r));
+    let claimed!: (ids: number[]) => void;
+    const first = new Promise<number[]>((r) => (claimed = r));
     const holder = t.db.tenant(scope, async (tx) => {
-      claimed((await claimUnpushed(tx, scope, 100)).rows.map((n) => n.related_object_id!));
+      claimed((await claimUnpushed(tx, scope, 100)).rows.map((n) => Number(n.related_object_id)));
       await committing;
     });
     expect((await first).sort()).toEqual([...unread].sort());
+    expect(unread.every((id) => typeof id === 'number')).toBe(true);
     const second = t.db.tenant(scope, (tx) => claimUnpushed(tx, scope, 100));
     // Commit only once the second claim waits on the first one's rows (pg_stat_activity hides the
     // query text from the application roles; a waiting lock of this database shows).
@@ -185,5 +190,84 @@ describe('each notification reaches a user once', () => {
     commit();
     await holder;
     expect((await second).rows).toEqual([]);
+  });
+});
+
+describe('a live notification reaches each client (auth session) once', () => {
+  it('three sockets of one session: one live push in total, on the newest; the next connect does not repeat it', async () => {
+    const user = await newVerifier();
+    const [s1, s2, s3] = [await connect(user), await connect(user), await connect(user)];
+    const [live] = await payments(1);
+    await s3.next((f) => f.type === 'notification', 1000);
+    await sleep(300);
+    expect([pushed(s1), pushed(s2), pushed(s3)]).toEqual([[], [], [live]]);
+    await confirmed(user, live!);
+    const later = await connect(user);
+    await sleep(200);
+    expect(count(received(later), live!)).toBe(0);
+  });
+
+  it('two sessions of the same user (two browsers) each get it once', async () => {
+    const user = await newVerifier();
+    const other = await login(t, user.email); // a second session of the same user
+    expect(other.token).not.toBe(user.token);
+    const first = [await connect(user), await connect(user)];
+    const second = [await connect(other), await SocketClient.open(`${base}/ws/notifications/?token=${other.token}`)];
+    open.push(second[1]!);
+    await second[1]!.next((f) => f.type === 'notification_batch');
+    const [live] = await payments(1);
+    await first[1]!.next((f) => f.type === 'notification', 1000);
+    await second[1]!.next((f) => f.type === 'notification', 1000);
+    await sleep(300);
+    expect(first.map(pushed)).toEqual([[], [live]]);
+    expect(second.map(pushed)).toEqual([[], [live]]);
+  });
+
+  it('closing the chosen socket moves delivery to the next most recent one, then to the one left', async () => {
+    const user = await newVerifier();
+    const [s1, s2, s3] = [await connect(user), await connect(user), await connect(user)];
+    const [p1] = await payments(1);
+    await s3.next((f) => f.type === 'notification', 1000);
+    await confirmed(user, p1!);
+    await s3.close();
+    await sleep(100); // the server has seen the close
+
+    const [p2] = await payments(1);
+    await s2.next((f) => f.type === 'notification', 1000);
+    await confirmed(user, p2!);
+    await s2.close();
+    await sleep(100);
+
+    const [p3] = await payments(1);
+    await s1.next((f) => f.type === 'notification', 1000);
+    await sleep(200);
+    expect([pushed(s1), pushed(s2), pushed(s3)]).toEqual([[p3], [p2], [p1]]);
+  });
+
+  it('a chosen socket that drops before confirming a live push hands it to the session\'s remaining socket', async () => {
+    const user = await newVerifier();
+    const remaining = await connect(user);
+    const dying = await connect(user, { answerPings: false });
+    const [live] = await payments(1);
+    await dying.next((f) => f.type === 'notification', 1000);
+    await sleep(100);
+    expect(pushed(remaining)).toEqual([]);
+
+    dying.ws.terminate();
+    const frame = await remaining.next((f) => f.type === 'notification', 1000);
+    expect(frame.notification).toMatchObject({ related_object_id: live, id: expect.any(Number) });
+    await confirmed(user, live!);
+    await sleep(100);
+    expect(pushed(remaining)).toEqual([live]);
+  });
+
+  it('an unread count still reaches every socket of the session (each tab\'s badge)', async () => {
+    const user = await newVerifier();
+    const [live] = await payments(1);
+    const sockets = [await connect(user), await connect(user), await connect(user)];
+    const listed = await call('GET', '/api/notifications/?page=1&limit=20', user.token);
+    const item = (listed.json().results as { id: number; related_object_id: number }[]).find((n) => n.related_object_id === live);
+    expect((await call('POST', `/api/notifications/${item!.id}/mark_as_read/`, user.token, {})).statusCode).toBe(200);
+    for (const s of sockets) await s.next((f) => f.type === 'unread_count' && f.count === 0, 1000);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { rows, sql } from '../../src/db/database.ts';
 import { JobRunner } from '../../src/jobs/runner.ts';
+import { sweepOutbox } from '../../src/mail/delivery.ts';
 import { testConfig, type TestApp } from '../support/app.ts';
 import { createOrg, createSuperAdmin, type TestOrg } from '../support/identity.ts';
 import { caller, dealOf, notificationsApp, recordPayment } from './helpers.ts';
@@ -76,6 +77,9 @@ afterAll(async () => {
   await sink.stop();
 });
 
+/** The jobs' `outbox_ids` are JSON numbers (jsonb_agg of the bigint ids). */
+const carries = (id: string) => sql`payload->'outbox_ids' @> jsonb_build_array(${id}::bigint)`;
+
 const outbox = (email: string) =>
   t.db.system((tx) => rows<{ id: string; status: string; sent_at: string | null; last_error: string | null; subject: string }>(tx, sql`SELECT id, status, sent_at, last_error, subject FROM email_outbox WHERE recipient = ${email} ORDER BY created_at`));
 
@@ -110,9 +114,15 @@ describe('SMTP delivery', () => {
     const queued = (await outbox(org.users.verifier.email)).at(-1)!;
     expect(queued).toMatchObject({ status: 'queued', sent_at: null, last_error: expect.stringContaining('451') });
     const [job] = await t.db.system((tx) =>
-      rows<{ attempts: number; later: boolean }>(tx, sql`SELECT attempts, run_at > now() AS later FROM jobs WHERE kind = 'send_email' AND payload->'outbox_ids' ? ${queued.id}`),
+      rows<{ attempts: number; later: boolean }>(tx, sql`SELECT attempts, run_at > now() AS later FROM jobs WHERE kind = 'send_email' AND ${carries(queued.id)}`),
     );
     expect(job).toEqual({ attempts: 1, later: true });
+    // The outbox sweep sees the pending retry and queues no second job for the message.
+    await sweepOutbox({ id: '0', kind: 'mail_sweep', payload: {}, organizationId: null, attempts: 1, maxAttempts: 8 }, { app: t.app, db: t.db, log: t.app.log });
+    const [pending] = await t.db.system((tx) =>
+      rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM jobs WHERE kind = 'send_email' AND done_at IS NULL AND failed_at IS NULL AND ${carries(queued.id)}`),
+    );
+    expect(pending).toEqual({ n: 1 });
     await t.app.jobRunner.runOnce(); // not due yet: nothing happens
     expect(sink.to(org.users.verifier.email)).toHaveLength(before);
 
@@ -130,13 +140,13 @@ describe('SMTP delivery', () => {
     // As if a runner claimed it, marked it sending and died: its lease has run out.
     await t.db.system(async (tx) => {
       await tx.execute(sql`UPDATE email_outbox SET status = 'sending', sent_at = now() WHERE id = ${message.id}`);
-      await tx.execute(sql`UPDATE jobs SET locked_by = 'dead-worker', locked_until = now() - interval '1 second', attempts = 1 WHERE payload->'outbox_ids' ? ${message.id}`);
+      await tx.execute(sql`UPDATE jobs SET locked_by = 'dead-worker', locked_until = now() - interval '1 second', attempts = 1 WHERE ${carries(message.id)}`);
     });
     const count = sink.received.length;
     await t.app.jobRunner.runOnce();
-    expect(sink.received.filter((m) => m.raw.includes(message.id))).toHaveLength(0);
+    expect(sink.received.filter((m) => m.raw.includes(`Message-ID: <${message.id}@prs.mail>`))).toHaveLength(0);
     expect(sink.received.length - count).toBe(1); // the admin's copy, which nobody had claimed
-    const [job] = await t.db.system((tx) => rows<{ done: boolean }>(tx, sql`SELECT done_at IS NOT NULL AS done FROM jobs WHERE payload->'outbox_ids' ? ${message.id}`));
+    const [job] = await t.db.system((tx) => rows<{ done: boolean }>(tx, sql`SELECT done_at IS NOT NULL AS done FROM jobs WHERE ${carries(message.id)}`));
     expect(job).toEqual({ done: true });
   });
 });
@@ -161,6 +171,8 @@ describe('without SMTP: the outbox', () => {
     expect(view.json()).toMatchObject({ smtp_configured: false, count: 2 });
     expect(view.json().results.map((m: { recipient: string }) => m.recipient).sort()).toEqual([oo.users.admin.email, oo.users.verifier.email].sort());
     expect(view.json().results[0]).toMatchObject({ status: 'queued', subject: 'Payment received: 55.00 USD', sent_at: null, body: expect.stringContaining('55.00 USD') });
+    // Ids are JSON integers; the recipient is the address.
+    expect(view.json().results[0]).toMatchObject({ id: expect.any(Number), organization: Number(oo.id), notification_id: expect.any(Number), recipient: expect.stringContaining('@') });
     expect((await call('GET', '/api/notifications/outbox/', oo.users.sales.token)).statusCode).toBe(403);
     expect((await call('GET', '/api/notifications/outbox/', oo.users.verifier.token)).statusCode).toBe(403);
     expect((await call('GET', '/api/notifications/outbox/?status=lost', oo.users.admin.token)).statusCode).toBe(400);

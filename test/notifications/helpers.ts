@@ -33,7 +33,9 @@ export async function recordPayment(t: TestApp, by: TestUser, dealCode: string, 
   });
   const res = await t.app.inject({ method: 'POST', url: '/api/deals/payments/', payload: body.payload, headers: { ...body.headers, ...auth(by.token) } });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; transaction_id: string };
+  const created = res.json() as { id: number; transaction_id: string };
+  expect(created.id).toEqual(expect.any(Number)); // ids are JSON integers on the wire
+  return created;
 }
 
 export type Answer = Awaited<ReturnType<TestApp['app']['inject']>>;
@@ -48,11 +50,12 @@ export function caller(t: TestApp) {
     });
 }
 
-export function notificationsOf(t: TestApp, userId: string) {
+/** A user's notifications as stored (ids are the database's decimal strings); `userId` as the API gives it or the database. */
+export function notificationsOf(t: TestApp, userId: string | number) {
   return t.db.system((tx) =>
     rows<{ id: string; notification_type: string; title: string; message: string; organization_id: string | null; priority: string; category: string; data: Record<string, unknown> }>(
       tx,
-      sql`SELECT id, notification_type, title, message, organization_id, priority, category, data FROM notifications WHERE recipient_id = ${userId} ORDER BY created_at, id`,
+      sql`SELECT id, notification_type, title, message, organization_id, priority, category, data FROM notifications WHERE recipient_id = ${String(userId)} ORDER BY created_at, id`,
     ),
   );
 }

@@ -40,7 +40,14 @@ async function connect(query: string): Promise<SocketClient> {
   return socket;
 }
 
-const isPaymentNotice = (paymentId: string) => (f: Frame) => f.type === 'notification' && (f.notification as { related_object_id?: string }).related_object_id === paymentId;
+/** The user's notifications as the REST list answers them. */
+async function listed(user: TestUser): Promise<Record<string, unknown>[]> {
+  const res = await call('GET', '/api/notifications/?page=1&limit=100', user.token);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().results as Record<string, unknown>[];
+}
+
+const isPaymentNotice = (paymentId: number) => (f: Frame) => f.type === 'notification' && (f.notification as { related_object_id?: number }).related_object_id === paymentId;
 
 describe('live delivery', () => {
   it('a verifier\'s socket receives the payment notification within a second; others never do', async () => {
@@ -58,6 +65,15 @@ describe('live delivery', () => {
       notification_type: 'payment_received', priority: 'high', category: 'business', is_read: false,
       action_url: `/verifier/verifier-form/${payment.id}`, title: 'Payment received: 1200.00 USD', received_at: expect.any(String),
     });
+    // Exactly the REST item (ids as JSON integers, the same fields), plus received_at.
+    const { received_at: _received, ...pushed } = frame.notification as Record<string, unknown>;
+    const [rest] = (await listed(a.users.verifier)).filter((n) => n.related_object_id === payment.id);
+    expect(pushed).toEqual(rest);
+    expect(pushed).toMatchObject({ id: expect.any(Number), organization_id: Number(a.id), related_object_id: payment.id, data: expect.objectContaining({ payment_id: payment.id }) });
+    expect(payment.id).toEqual(expect.any(Number));
+    // The greeting names the user and organisation by their integer ids as well.
+    expect(verifier.frames[0]).toMatchObject({ type: 'connection_established', user_id: Number(a.users.verifier.id), organization_id: Number(a.id) });
+    expect(verifier.frames[0]!.user_id).toEqual(expect.any(Number));
 
     await sleep(300);
     for (const socket of [salesperson, otherOrgVerifier, otherOrgAdmin]) {
@@ -83,9 +99,13 @@ describe('live delivery', () => {
 
     const back = await connect(`ws_token=${await wsToken(user)}`);
     const batch = await back.next((f) => f.type === 'notification_batch');
-    const ids = (batch.notifications as { related_object_id: string }[]).map((n) => n.related_object_id);
+    const ids = (batch.notifications as { related_object_id: number }[]).map((n) => n.related_object_id);
     expect(ids).toContain(missed.id);
     expect(batch.count).toBe(ids.length);
+    // A catch-up item is the REST item too.
+    const item = (batch.notifications as Record<string, unknown>[]).find((n) => n.related_object_id === missed.id);
+    expect(item).toEqual((await listed(user)).find((n) => n.related_object_id === missed.id));
+    expect(item!.id).toEqual(expect.any(Number));
     expect(await back.next((f) => f.type === 'unread_count')).toMatchObject({ count: expect.any(Number) });
 
     // With ?since= only what came later, read or not.
@@ -94,7 +114,7 @@ describe('live delivery', () => {
     const later = await recordPayment(t, a.users.sales, deal.deal_id, '301.00');
     const since = await connect(`token=${user.token}&since=${encodeURIComponent(cutoff)}`);
     const sinceBatch = await since.next((f) => f.type === 'notification_batch');
-    expect((sinceBatch.notifications as { related_object_id: string }[]).map((n) => n.related_object_id)).toEqual([later.id]);
+    expect((sinceBatch.notifications as { related_object_id: number }[]).map((n) => n.related_object_id)).toEqual([later.id]);
   });
 
   it('answers ping, get_unread_count, mark_as_read and bad JSON; other tabs learn the new count', async () => {
@@ -103,7 +123,8 @@ describe('live delivery', () => {
     await recordPayment(t, a.users.sales, deal.deal_id, '10.00');
     const tab1 = await connect(`token=${user.token}`);
     const tab2 = await connect(`token=${user.access}`);
-    const [unread] = tab1.frames.filter((f) => f.type === 'notification_batch').flatMap((f) => f.notifications as { id: string }[]);
+    const [unread] = tab1.frames.filter((f) => f.type === 'notification_batch').flatMap((f) => f.notifications as { id: number }[]);
+    expect(unread!.id).toEqual(expect.any(Number));
 
     tab1.send({ type: 'ping' });
     expect(await tab1.next((f) => f.type === 'pong')).toMatchObject({ timestamp: expect.any(String) });

@@ -55,7 +55,11 @@ describe('the list', () => {
       related_object_type: 'payment',
       title: 'Payment received: 250.50 USD',
     });
-    expect(newest!.actionUrl).toMatch(/^\/verifier\/verifier-form\/[0-9a-f-]{36}$/);
+    expect(newest!.actionUrl).toMatch(/^\/verifier\/verifier-form\/[1-9][0-9]*$/);
+    // Ids are JSON integers: the item's own, its organisation, the related payment and those in `data`.
+    expect(newest).toMatchObject({ id: expect.any(Number), organization_id: Number(a.id), related_object_id: expect.any(Number), relatedObjectId: newest!.related_object_id });
+    expect(newest!.actionUrl).toBe(`/verifier/verifier-form/${newest!.related_object_id}`);
+    expect(newest!.data).toMatchObject({ payment_id: newest!.related_object_id, deal_id: expect.any(Number) });
     expect(newest!.created_at).toBe(newest!.createdAt);
     expect(String(newest!.message)).toContain('250.50 USD');
   });
@@ -110,7 +114,8 @@ describe('read state', () => {
       expect((await call('POST', `/api/notifications/${first!.id}/mark_as_read/`, other, {})).statusCode).toBe(404);
       expect((await call('GET', `/api/notifications/${first!.id}/`, other)).statusCode).toBe(404);
     }
-    for (const id of [randomUUID(), 'not-a-uuid', '5']) {
+    // Well-formed ids that name nothing, and malformed ones.
+    for (const id of ['900000000000', '0', '-1', '1.5', randomUUID(), 'not-an-id', '99999999999999999999999']) {
       expect((await call('POST', `/api/notifications/${id}/mark_as_read/`, token, {})).statusCode).toBe(404);
     }
   });
@@ -118,7 +123,7 @@ describe('read state', () => {
   it('mark_all_as_read with [] marks everything, with ids only those; bad bodies are 400', async () => {
     const token = a.users.verifier.token;
     const [one] = (await list(token)).results;
-    const some = await call('POST', '/api/notifications/mark_all_as_read/', token, { notification_ids: [one!.id, randomUUID()] });
+    const some = await call('POST', '/api/notifications/mark_all_as_read/', token, { notification_ids: [one!.id, 900000000000, 'not-an-id'] });
     expect(some.json()).toEqual({ message: '1 notification marked as read.', count: 1 });
     const all = await call('POST', '/api/notifications/mark_all_as_read/', token, { notification_ids: [] });
     expect(all.json()).toMatchObject({ count: 1 });
@@ -213,7 +218,7 @@ describe('WebSocket token and security alert', () => {
 
 describe('authentication', () => {
   it('every route answers 401 without a token', async () => {
-    const id = randomUUID();
+    const id = '900000000000';
     const routes: [Parameters<typeof call>[0], string][] = [
       ['GET', '/api/notifications/'], ['GET', '/api/notifications/unread_count/'], ['GET', '/api/notifications/stats/'],
       ['POST', '/api/notifications/mark_all_as_read/'], ['GET', `/api/notifications/${id}/`], ['POST', `/api/notifications/${id}/mark_as_read/`],

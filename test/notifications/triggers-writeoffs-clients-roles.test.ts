@@ -47,13 +47,16 @@ interface Row {
   data: Record<string, unknown>;
 }
 
-/** Every notification of `type` about `relatedId`, by recipient (read in system scope). */
-async function noticesAbout(type: string, relatedId: string): Promise<Map<string, Row[]>> {
+/**
+ * Every notification of `type` about `relatedId` (an id as the API answers it: a JSON integer), by
+ * recipient id (the database's decimal string; read in system scope).
+ */
+async function noticesAbout(type: string, relatedId: string | number): Promise<Map<string, Row[]>> {
   const found = await t.db.system((tx) =>
     rows<Row>(
       tx,
       sql`SELECT id, recipient_id, organization_id, priority, category, title, message, action_url, related_object_id, data
-          FROM notifications WHERE notification_type = ${type} AND related_object_id = ${relatedId} ORDER BY created_at, id`,
+          FROM notifications WHERE notification_type = ${type} AND related_object_id = ${String(relatedId)} ORDER BY created_at, id`,
     ),
   );
   const byRecipient = new Map<string, Row[]>();
@@ -62,9 +65,13 @@ async function noticesAbout(type: string, relatedId: string): Promise<Map<string
 }
 
 const everyone = (org: TestOrg) => Object.values(org.users);
+/** A user's id as the database gives it (a test user's id comes from the login answer, a JSON integer). */
+const dbId = (u: TestUser) => String(u.id);
+/** A user's notifications among those found. */
+const of = (found: Map<string, Row[]>, u: TestUser) => found.get(dbId(u));
 /** Exactly these users were notified, once each. */
 function expectRecipients(found: Map<string, Row[]>, expected: TestUser[]) {
-  expect([...found.keys()].sort()).toEqual(expected.map((u) => u.id).sort());
+  expect([...found.keys()].sort()).toEqual(expected.map(dbId).sort());
   for (const list of found.values()) expect(list).toHaveLength(1);
 }
 
@@ -93,24 +100,25 @@ describe('payment refunded / marked bad debt', () => {
 
     const found = await noticesAbout('payment_refunded', payment.id);
     expectRecipients(found, [a.users.sales, a.users.admin, secondAdmin]);
-    const owner = found.get(a.users.sales.id)![0]!;
+    const owner = of(found, a.users.sales)![0]!;
     expect(owner).toMatchObject({
       organization_id: a.id, priority: 'high', category: 'business', title: `Payment ${payment.transaction_id} refunded`,
       action_url: `/salesperson/deal/${deal.deal_id}`,
       data: expect.objectContaining({ payment_id: payment.id, deal_code: deal.deal_id, status: 'refunded', reason: 'Client cancelled the order' }),
     });
     expect(owner.message).toContain('Client cancelled the order');
-    expect(found.get(a.users.admin.id)![0]).toMatchObject({ organization_id: a.id, action_url: '/org-admin/deals', title: `Payment ${payment.transaction_id} refunded` });
+    expect(of(found, a.users.admin)![0]).toMatchObject({ organization_id: a.id, action_url: '/org-admin/deals', title: `Payment ${payment.transaction_id} refunded` });
 
     // Pushed to the owner's open socket once the refund committed.
     const frame = await ownerSocket.next((f: Frame) => f.type === 'notification' && (f.notification as { notification_type?: string }).notification_type === 'payment_refunded', 1000);
-    expect(frame.notification).toMatchObject({ related_object_id: payment.id, priority: 'high' });
+    expect(frame.notification).toMatchObject({ id: Number(owner.id), related_object_id: payment.id, organization_id: Number(a.id), priority: 'high' });
+    expect(payment.id).toEqual(expect.any(Number));
     // High priority meets the default e-mail threshold: one message per notification.
     const mails = await t.db.system((tx) =>
       rows<{ recipient: string }>(tx, sql`SELECT recipient FROM email_outbox WHERE notification_id = ANY(${sql.param([...found.values()].flat().map((n) => n.id))}::bigint[])`),
     );
     expect(mails.map((m) => m.recipient).sort()).toEqual([a.users.sales.email, a.users.admin.email, secondAdmin.email].sort());
-    for (const u of everyone(b)) expect(found.has(u.id)).toBe(false);
+    for (const u of everyone(b)) expect(found.has(dbId(u))).toBe(false);
   });
 
   it('bad debt marked by an org admin → the owner and the other admin, not the admin who marked it', async () => {
@@ -119,7 +127,7 @@ describe('payment refunded / marked bad debt', () => {
     expect(res.statusCode, res.body).toBe(200);
     const found = await noticesAbout('payment_bad_debt', payment.id);
     expectRecipients(found, [a.users.sales, secondAdmin]);
-    expect(found.get(a.users.sales.id)![0]).toMatchObject({ priority: 'high', title: `Payment ${payment.transaction_id} marked bad debt`, data: expect.objectContaining({ status: 'bad_debt' }) });
+    expect(of(found, a.users.sales)![0]).toMatchObject({ priority: 'high', title: `Payment ${payment.transaction_id} marked bad debt`, data: expect.objectContaining({ status: 'bad_debt' }) });
     expect((await noticesAbout('payment_refunded', payment.id)).size).toBe(0);
   });
 
@@ -137,7 +145,7 @@ describe('client created', () => {
     const client = await createClient(t, a.users.sales.token, { client_name: 'Himal Traders' });
     const found = await noticesAbout('client_created', client.id);
     expectRecipients(found, [a.users.admin, secondAdmin, a.users.supervisor]);
-    expect(found.get(a.users.supervisor.id)![0]).toMatchObject({
+    expect(of(found, a.users.supervisor)![0]).toMatchObject({
       organization_id: a.id, priority: 'medium', category: 'business', title: 'New client: Himal Traders', action_url: '/org-admin/manage-clients',
       data: expect.objectContaining({ client_id: client.id, name: 'Himal Traders' }),
     });
@@ -164,23 +172,24 @@ describe('role created', () => {
   it('→ the other org admins only', async () => {
     const res = await call('POST', '/api/permissions/roles/', a.users.admin.token, { name: 'Field Auditor', permissions: ['payments:view', 'audit:view'] });
     expect(res.statusCode, res.body).toBe(201);
-    const roleId = res.json().id as string;
+    const roleId = res.json().id as number;
+    expect(roleId).toEqual(expect.any(Number));
     const found = await noticesAbout('role_created', roleId);
     expectRecipients(found, [secondAdmin]);
-    expect(found.get(secondAdmin.id)![0]).toMatchObject({
+    expect(of(found, secondAdmin)![0]).toMatchObject({
       organization_id: a.id, priority: 'medium', category: 'user_management', title: 'New role: Field Auditor', action_url: '/org-admin/permission',
       data: expect.objectContaining({ role_id: roleId, name: 'Field Auditor' }),
     });
     // A refused duplicate creates nothing.
     expect((await call('POST', '/api/permissions/roles/', a.users.admin.token, { name: 'Field Auditor' })).statusCode).toBe(409);
-    expect((await noticesAbout('role_created', roleId)).get(secondAdmin.id)).toHaveLength(1);
+    expect(of(await noticesAbout('role_created', roleId), secondAdmin)).toHaveLength(1);
   });
 
   it('a role created in another organisation stays there', async () => {
     const res = await call('POST', '/api/permissions/roles/', b.users.admin.token, { name: 'Beta Reviewer', permissions: ['payments:view'] });
     expect(res.statusCode, res.body).toBe(201);
-    const found = await noticesAbout('role_created', res.json().id as string);
+    const found = await noticesAbout('role_created', res.json().id as number);
     expect(found.size).toBe(0); // b has one admin: the creator
-    for (const u of [...everyone(a), secondAdmin]) expect(found.has(u.id)).toBe(false);
+    for (const u of [...everyone(a), secondAdmin]) expect(found.has(dbId(u))).toBe(false);
   });
 });

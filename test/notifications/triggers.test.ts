@@ -45,11 +45,11 @@ describe('triggers', () => {
     const p1 = await recordPayment(t, a.users.sales, deal.deal_id, '100.00');
     const p2 = await recordPayment(t, a.users.sales, deal.deal_id, '200.00');
     const p3 = await recordPayment(t, a.users.sales, deal.deal_id, '300.00');
-    const decide = (id: string, payload: object) => call('POST', `/api/verifier/verify/${id}/`, a.users.verifier.token, payload);
+    const decide = (id: number, payload: object) => call('POST', `/api/verifier/verify/${id}/`, a.users.verifier.token, payload);
     expect((await decide(p1.id, { status: 'approved', verified_amount: '100.00' })).statusCode).toBe(200);
     expect((await decide(p2.id, { status: 'rejected', remarks: 'Cheque bounced' })).statusCode).toBe(200);
     expect((await decide(p3.id, { status: 'requires_info', remarks: 'Receipt unreadable' })).statusCode).toBe(200);
-    expect((await typesOf(a.users.sales, 'payment_verified'))[0]).toMatchObject({ title: `Payment ${p1.transaction_id} verified`, data: expect.objectContaining({ verified_amount: '100.00' }) });
+    expect((await typesOf(a.users.sales, 'payment_verified'))[0]).toMatchObject({ title: `Payment ${p1.transaction_id} verified`, data: expect.objectContaining({ verified_amount: '100.00', payment_id: p1.id, deal_id: deal.id }) });
     expect((await typesOf(a.users.sales, 'payment_rejected'))[0]!.message).toContain('Cheque bounced');
     expect(await typesOf(a.users.sales, 'payment_info_requested')).toHaveLength(1);
     expect(await typesOf(a.users.verifier, 'payment_verified')).toEqual([]);
@@ -87,11 +87,11 @@ describe('triggers', () => {
   it('commission approved → the salesperson (the function the commission module calls)', async () => {
     const items = await t.db.tenant({ orgId: a.id, userId: a.users.admin.id }, (tx) =>
       notifyCommissionApproved({ orgId: a.id, actor: null, tx, meta: { ip: '', userAgent: '', requestId: 'test' } }, {
-        userId: a.users.sales.id, commissionId: 'c-1', period: '2026-01', amount: '1234.5', currency: 'NPR',
+        userId: String(a.users.sales.id), commissionId: '900000000000', period: '2026-01', amount: '1234.5', currency: 'NPR',
       }),
     );
     expect(items).toBeUndefined();
-    expect((await typesOf(a.users.sales, 'commission_approved'))[0]).toMatchObject({ title: 'Commission approved: 1234.50 NPR', organization_id: a.id });
+    expect((await typesOf(a.users.sales, 'commission_approved'))[0]).toMatchObject({ title: 'Commission approved: 1234.50 NPR', organization_id: a.id, data: expect.objectContaining({ commission_id: 900000000000 }) });
   });
 });
 

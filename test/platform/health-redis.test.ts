@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
+import { presentNotification } from '../../src/modules/notifications/present.ts';
 import { REALTIME_CHANNEL } from '../../src/realtime/redis.ts';
 import { createTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { createOrg } from '../support/identity.ts';
@@ -99,11 +100,12 @@ describe('health with REDIS_URL pointing at a closed port', () => {
     const deal = await dealOf(t, org.users.sales);
     // Publishing while Redis is away delivers locally at once instead of queueing for the reconnects.
     const started = Date.now();
-    await t.app.realtime.publish({ type: 'unread_count', userId: org.users.verifier.id, orgId: org.id, count: 42 });
+    // Inside PRS ids are the database's decimal strings (a test user's id is the login answer's integer).
+    await t.app.realtime.publish({ type: 'unread_count', userId: String(org.users.verifier.id), orgId: org.id, count: 42 });
     expect(Date.now() - started).toBeLessThan(250);
     await verifier.next((f) => f.type === 'unread_count' && f.count === 42, 1000);
     const payment = await recordPayment(t, org.users.sales, deal.deal_id, '321.00');
-    const frame = await verifier.next((f) => f.type === 'notification' && (f.notification as { related_object_id?: string }).related_object_id === payment.id, 1000);
+    const frame = await verifier.next((f) => f.type === 'notification' && (f.notification as { related_object_id?: number }).related_object_id === payment.id, 1000);
     expect(frame.notification).toMatchObject({ notification_type: 'payment_received' });
   });
 });
@@ -125,11 +127,17 @@ describe.skipIf(!REDIS_BINARY && !REDIS_WANTED)('health with a real redis-server
     const publisher = new Redis(url);
     publisher.on('error', () => undefined); // it reconnects on its own while Redis is stopped
     try {
-      const probe = async (id: string) => {
-        await publisher.publish(REALTIME_CHANNEL, JSON.stringify({ type: 'notification', userId: org.users.sales.id, orgId: org.id, notification: { id, title: 'probe' } }));
-        await socket.next((f) => f.type === 'notification' && (f.notification as { id?: string }).id === id, 2000);
+      // An event as another process publishes it: a presented notification, ids as decimal strings.
+      const probe = async (id: number) => {
+        const now = new Date();
+        const notification = presentNotification({
+          id: String(id), recipient_id: String(org.users.sales.id), organization_id: org.id, notification_type: 'probe', priority: 'low', category: 'system',
+          title: 'probe', message: 'probe', data: {}, action_url: null, related_object_type: null, related_object_id: null, is_read: false, read_at: null, created_at: now, updated_at: now,
+        });
+        await publisher.publish(REALTIME_CHANNEL, JSON.stringify({ type: 'notification', userId: String(org.users.sales.id), orgId: org.id, notification }));
+        await socket.next((f) => f.type === 'notification' && (f.notification as { id?: number }).id === id, 2000);
       };
-      await probe('probe-after-late-start');
+      await probe(900000000000);
 
       await stopRedis(redis.process);
       expect(await healthBecomes(t, 503, 2000)).toMatchObject({ code: 503, body: { status: 'unhealthy', database: 'ok', redis: 'unavailable' } });
@@ -140,7 +148,7 @@ describe.skipIf(!REDIS_BINARY && !REDIS_WANTED)('health with a real redis-server
       // ioredis re-subscribes after the reconnect: retry the probe until the subscription is back.
       for (let i = 0; ; i++) {
         try {
-          await probe(`probe-after-restart-${i}`);
+          await probe(900000000001 + i);
           break;
         } catch (err) {
           if (i >= 20) throw err;

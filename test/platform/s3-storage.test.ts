@@ -63,7 +63,8 @@ describe('S3-compatible storage', () => {
     // The first payment's receipt is uploaded, then the second payment's cheque number is
     // found to be taken (by the previous test): the whole deal fails and the upload goes.
     const body = multipartPayload({
-      client_id: client.id, deal_name: 'Two payments', deal_value: '100', payment_method: 'cheque', deal_date: today(),
+      // A form field is text: the client's id (a JSON integer in the answer) as the browser sends it.
+      client_id: String(client.id), deal_name: 'Two payments', deal_value: '100', payment_method: 'cheque', deal_date: today(),
       'payments[0][payment_date]': today(), 'payments[0][received_amount]': '10', 'payments[0][cheque_number]': 'S3CHQ0002',
       'payments[0][receipt_file]': { filename: 'a.pdf', contentType: 'application/pdf', data: PDF },
       'payments[1][payment_date]': today(), 'payments[1][received_amount]': '10', 'payments[1][cheque_number]': 'S3CHQ0001',

@@ -8,7 +8,8 @@
 // - Confirmed means: the client answered a ping sent after the frame (a WebSocket is one ordered
 //   TCP stream, so the pong proves the frames before it arrived). A socket that ends before
 //   confirming a claim gives it back and the rows go to the user's other sockets or the next
-//   connect: a dropped connection loses nothing. Live pushes it never confirmed were never marked.
+//   connect: a dropped connection loses nothing. Live pushes it never confirmed were never marked
+//   (and go to its session's next socket, socket.ts; a live push reaches one socket per session).
 import { rows, sql, type Tx } from '../../db/database.ts';
 import type { NotificationRow } from './present.ts';
 import { COLUMNS, scopeWhere, type Scope } from './repo.ts';

@@ -1,9 +1,19 @@
 // Wire shapes: one notification item for REST lists and WebSocket frames (the web client reads
 // snake_case with camelCase fallbacks, and `actionUrl` only in camelCase in lists), and the
-// preferences object with the client's six snake_case keys plus the camelCase aliases.
+// preferences object with the client's six snake_case keys plus the camelCase aliases. Both
+// transports write an item through this schema (REST by its response serialiser, sockets by
+// frames.ts), so ids are JSON integers on either.
 import { z } from 'zod';
 import { iso } from '../clients/org-scope.ts';
-import { wireId } from '../../http/fields.ts';
+import { isId, wireId } from '../../http/fields.ts';
+
+/**
+ * An id inside a notification's `data`: the stored JSON is sent as it is, so it holds ids the
+ * way the wire shows them, as JSON integers (anything that is not an id is kept unchanged).
+ */
+export function dataId<T extends string | null | undefined>(id: T): number | T {
+  return typeof id === 'string' && isId(id) && Number.isSafeInteger(Number(id)) ? Number(id) : id;
+}
 
 export interface NotificationRow {
   id: string;
@@ -44,9 +54,9 @@ export const NotificationOut = z.object({
   action_url: z.string().nullable(),
   actionUrl: z.string().nullable(),
   related_object_type: z.string().nullable(),
-  related_object_id: z.string().nullable(),
+  related_object_id: wireId.nullable(),
   relatedObjectType: z.string().nullable(),
-  relatedObjectId: z.string().nullable(),
+  relatedObjectId: wireId.nullable(),
   recipient_email: z.string().nullable(),
   organization_id: wireId.nullable(),
   data: z.record(z.string(), z.unknown()),
@@ -57,6 +67,8 @@ export function presentNotification(n: NotificationRow): NotificationItem {
   const readAt = n.read_at ? iso(n.read_at) : null;
   const createdAt = iso(n.created_at);
   const updatedAt = iso(n.updated_at);
+  // The column is text (any kind of record); every writer stores an id, anything else is left out.
+  const relatedId = n.related_object_id !== null && isId(n.related_object_id) ? n.related_object_id : null;
   return {
     id: n.id,
     title: n.title,
@@ -76,9 +88,9 @@ export function presentNotification(n: NotificationRow): NotificationItem {
     action_url: n.action_url,
     actionUrl: n.action_url,
     related_object_type: n.related_object_type,
-    related_object_id: n.related_object_id,
+    related_object_id: relatedId,
     relatedObjectType: n.related_object_type,
-    relatedObjectId: n.related_object_id,
+    relatedObjectId: relatedId,
     recipient_email: n.recipient_email ?? null,
     organization_id: n.organization_id,
     data: n.data ?? {},

@@ -10,6 +10,7 @@ import type { ServiceContext } from '../../http/context.ts';
 import { registerJobHandler, type Job, type JobContext } from '../../jobs/runner.ts';
 import { toCents } from '../../money.ts';
 import { organizationToday } from '../organizations/clock.ts';
+import { dataId } from './present.ts';
 import { usersWithPermission } from './recipients.ts';
 import { notify } from './service.ts';
 
@@ -69,7 +70,7 @@ export async function remindPendingPayments(job: Job, { app, db, log }: JobConte
               pending_count: count,
               threshold_hours: hours,
               oldest_hours_pending: first.hours,
-              payments: oldest.map((p) => ({ payment_id: p.id, transaction_id: p.transaction_id, amount: toCents(p.received_amount), currency: p.currency, deal_code: p.deal_code, hours_pending: p.hours })),
+              payments: oldest.map((p) => ({ payment_id: dataId(p.id), transaction_id: p.transaction_id, amount: toCents(p.received_amount), currency: p.currency, deal_code: p.deal_code, hours_pending: p.hours })),
             },
             actionUrl: count === 1 ? `/verifier/verifier-form/${first.id}` : '/verifier',
             related: count === 1 ? { type: 'payment', id: first.id } : undefined,

@@ -13,7 +13,7 @@ import type { AppInstance } from '../../http/types.ts';
 import { recordSecurityEvent } from '../auth/security-events.ts';
 import { getSettings, saveSettings, type SettingsPatch } from './repo.ts';
 import * as repo from './repo.ts';
-import { NotificationOut, PreferencesOut, presentNotification, presentPreferences } from './present.ts';
+import { dataId, NotificationOut, PreferencesOut, presentNotification, presentPreferences } from './present.ts';
 import { orgAdminsOf } from './recipients.ts';
 import {
   ListOut, ListQuery, MarkAllBody, MarkReadOut, PreferencesBody, SecurityAlertBody, StatsOut, WsTokenOut, type PreferencesInput,
@@ -172,7 +172,7 @@ export async function notificationRoutes(app: AppInstance) {
         priority: b.priority ?? 'high',
         title: 'Security alert',
         message: `${reporter} (${ctx.actor.roleName ?? 'no role'}): ${b.message}`,
-        data: { reported_by: ctx.actor.userId, reporter_email: ctx.actor.email, alert_type: b.type ?? 'security_alert', details: b.details ?? {} },
+        data: { reported_by: dataId(ctx.actor.userId), reporter_email: ctx.actor.email, alert_type: b.type ?? 'security_alert', details: b.details ?? {} },
         related: { type: 'user', id: ctx.actor.userId },
         dedupeKey: `security_alert:${ctx.actor.userId}:${Math.floor(Date.now() / 60_000)}`,
       });

@@ -133,7 +133,7 @@ export const OutboxQuery = z.object({ ...pageQueryFields, status: z.enum(['queue
 export const OutboxItem = z.object({
   id: wireId,
   organization: wireId.nullable(),
-  recipient: wireId,
+  recipient: z.string(),
   subject: z.string(),
   body: z.string(),
   status: z.string(),

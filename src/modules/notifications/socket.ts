@@ -4,7 +4,10 @@
 // notifications no socket of the user has been pushed yet (claimed, so that of sockets opening
 // together only one gets each; see delivery.ts). Live events that arrive while that catch-up is
 // read are held back and sent after it, without repeats, so nothing committed is lost between
-// the two. Every live event reaches every open socket of the user (tabs).
+// the two. A live notification reaches one socket per auth session, the newest (see
+// realtime/hub.ts): the web client opens several sockets at once with one session, and each
+// showed every toast. Frames are written by their schemas (frames.ts): ids are JSON integers and
+// a notification is exactly the REST list's item.
 //   server → client: connection_established, notification_batch {notifications, count},
 //                    notification {notification}, unread_count {count, unread_count}, pong,
 //                    mark_as_read_response, mark_all_as_read_response, error {message}
@@ -16,6 +19,7 @@ import type { Actor } from '../../http/auth.ts';
 import type { AppInstance } from '../../http/types.ts';
 import type { Connection, RealtimeEvent } from '../../realtime/hub.ts';
 import { claimUnpushed, markPushed, PendingDeliveries, releaseClaim } from './delivery.ts';
+import { encodeFrame, type Frame, type ServerFrame } from './frames.ts';
 import { presentNotification } from './present.ts';
 import * as repo from './repo.ts';
 import { authenticateSocket, sessionStillValid } from './socket-auth.ts';
@@ -35,7 +39,12 @@ function parseSince(query: Record<string, unknown>): Date | undefined {
 class NotificationSocket implements Connection {
   readonly userId: string;
   readonly orgId: string | null;
+  readonly sessionId: string;
+  readonly key: string;
+  readonly openedAt = Date.now();
   private held: RealtimeEvent[] | undefined = [];
+  /** Live notifications sent but not yet confirmed, by id: handed to the session's next socket if this one ends. */
+  private readonly unconfirmedLive = new Map<string, Record<string, unknown>>();
   private alive = true;
   private stopped = false;
   private checkedAt = Date.now();
@@ -50,14 +59,26 @@ class NotificationSocket implements Connection {
   ) {
     this.userId = actor.userId;
     this.orgId = actor.orgId;
+    this.sessionId = actor.sessionId;
+    this.key = app.realtime.hub.newKey();
   }
 
   private get scope(): repo.Scope {
     return { userId: this.userId, orgId: this.orgId };
   }
 
-  private send(frame: Record<string, unknown>): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+  /** Sends a frame; one that does not fit its schema (a malformed event from another process) is dropped. */
+  private send(frame: ServerFrame): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return false;
+    let text: string;
+    try {
+      text = encodeFrame(frame);
+    } catch (err) {
+      this.warn(err, `websocket ${frame.type} frame dropped`);
+      return false;
+    }
+    this.socket.send(text);
+    return true;
   }
 
   /** Pings (its number as payload); the pong confirms every notification sent before it. */
@@ -78,6 +99,7 @@ class NotificationSocket implements Connection {
   private onPong(payload: Buffer): void {
     this.alive = true;
     const live = this.pending.pong(payload);
+    for (const id of live) this.unconfirmedLive.delete(id);
     if (live.length) void this.tenant((tx) => markPushed(tx, this.scope, live)).catch((err: unknown) => this.warn(err, 'marking notifications pushed failed'));
   }
 
@@ -132,8 +154,11 @@ class NotificationSocket implements Connection {
 
   private push(event: RealtimeEvent): void {
     if (event.type === 'notification') {
-      this.send({ type: 'notification', notification: { ...event.notification, received_at: new Date().toISOString() } });
-      this.pending.sent([String(event.notification.id)], null);
+      const notification = event.notification as Frame<'notification'>['notification'];
+      if (!this.send({ type: 'notification', notification: { ...notification, received_at: new Date().toISOString() } })) return;
+      const id = String(notification.id);
+      this.pending.sent([id], null);
+      this.unconfirmedLive.set(id, event.notification);
       this.confirmSoon();
     } else this.send({ type: 'unread_count', count: event.count, unread_count: event.count });
   }
@@ -143,8 +168,27 @@ class NotificationSocket implements Connection {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    // Removed first: the session's next socket is chosen from now on, and (with Redis) the close
+    // is announced before the hand-over below, so every process has applied it when that arrives.
     this.app.realtime.hub.remove(this);
+    void this.handOver();
     void this.releaseUnconfirmed();
+  }
+
+  /**
+   * Live notifications this socket was given but its client never confirmed (or that were still
+   * held behind its catch-up) go to the session's next socket, if it has one; other sessions had
+   * their own. Without one they wait, unpushed, for the next connect (unless another session's
+   * client confirmed them meanwhile).
+   */
+  private async handOver(): Promise<void> {
+    const items = new Map(this.unconfirmedLive);
+    this.unconfirmedLive.clear();
+    for (const event of this.held ?? []) if (event.type === 'notification') items.set(String(event.notification.id), event.notification);
+    this.held = undefined;
+    for (const notification of items.values()) {
+      await this.app.realtime.publish({ type: 'notification', userId: this.userId, orgId: this.orgId, notification, sessionId: this.sessionId });
+    }
   }
 
   /**
@@ -183,12 +227,12 @@ class NotificationSocket implements Connection {
       message = JSON.parse(text) as typeof message;
       if (typeof message !== 'object' || message === null) throw new Error('not an object');
     } catch {
-      return this.send({ type: 'error', message: 'Invalid JSON format' });
+      return void this.send({ type: 'error', message: 'Invalid JSON format' });
     }
     try {
       switch (message.type) {
         case 'ping':
-          return this.send({ type: 'pong', timestamp: new Date().toISOString() });
+          return void this.send({ type: 'pong', timestamp: new Date().toISOString() });
         case 'mark_as_read':
         case 'mark_read': {
           const id = typeof message.notification_id === 'string' || typeof message.notification_id === 'number' ? String(message.notification_id) : '';
@@ -207,10 +251,10 @@ class NotificationSocket implements Connection {
         case 'get_unread_count':
         case 'unread_count': {
           const count = await this.tenant((tx) => repo.unreadCount(tx, this.scope));
-          return this.send({ type: 'unread_count', count, unread_count: count });
+          return void this.send({ type: 'unread_count', count, unread_count: count });
         }
         default:
-          return this.send({ type: 'error', message: `Unknown message type: ${String(message.type).slice(0, 50)}` });
+          return void this.send({ type: 'error', message: `Unknown message type: ${String(message.type).slice(0, 50)}` });
       }
     } catch (err) {
       this.app.log.warn({ err: { message: (err as Error).message } }, 'websocket message failed');

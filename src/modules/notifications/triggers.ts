@@ -9,6 +9,7 @@ import type { Tx } from '../../db/database.ts';
 import type { ServiceContext } from '../../http/context.ts';
 import { toCents } from '../../money.ts';
 import { clientOverseersOf, dealOwner, orgAdminsOf, superAdmins, verifiersOf } from './recipients.ts';
+import { dataId } from './present.ts';
 import { notify } from './service.ts';
 
 const who = (ctx: ServiceContext): string => (ctx.actor ? `${ctx.actor.firstName} ${ctx.actor.lastName}`.trim() || ctx.actor.email : 'PRS');
@@ -25,7 +26,7 @@ export async function notifyPaymentRecorded(
     priority: 'high',
     title: `Payment received: ${amount} ${p.deal.currency}`,
     message: `${who(ctx)} recorded payment ${p.transactionId} of ${amount} ${p.deal.currency} (${p.method}) on deal ${p.deal.deal_code}. It is waiting for verification.`,
-    data: { payment_id: p.paymentId, transaction_id: p.transactionId, amount, currency: p.deal.currency, deal_id: p.deal.id, deal_code: p.deal.deal_code, recorded_by: who(ctx) },
+    data: { payment_id: dataId(p.paymentId), transaction_id: p.transactionId, amount, currency: p.deal.currency, deal_id: dataId(p.deal.id), deal_code: p.deal.deal_code, recorded_by: who(ctx) },
     actionUrl: `/verifier/verifier-form/${p.paymentId}`,
     related: { type: 'payment', id: p.paymentId },
   });
@@ -54,7 +55,7 @@ export async function notifyPaymentDecided(
     priority: 'high',
     title: headline,
     message: `${headline}${amount} on deal ${payment.deal_code} by ${who(ctx)}${remarks ? `: ${remarks}` : '.'}`,
-    data: { payment_id: payment.id, transaction_id: payment.transaction_id, deal_id: payment.deal_id, deal_code: payment.deal_code, decision, verified_amount: verifiedAmount, remarks },
+    data: { payment_id: dataId(payment.id), transaction_id: payment.transaction_id, deal_id: dataId(payment.deal_id), deal_code: payment.deal_code, decision, verified_amount: verifiedAmount, remarks },
     actionUrl: `/salesperson/deal/${payment.deal_code}`,
     related: { type: 'payment', id: payment.id },
   });
@@ -71,7 +72,7 @@ export async function notifyDealCreated(
     priority: 'medium',
     title: `New deal ${d.code}: ${toCents(d.value)} ${d.currency}`,
     message: `${who(ctx)} created deal ${d.code}${d.name ? ` "${d.name}"` : ''} for ${d.clientName} worth ${toCents(d.value)} ${d.currency}.`,
-    data: { deal_id: d.id, deal_code: d.code, deal_name: d.name, deal_value: toCents(d.value), currency: d.currency, client_name: d.clientName, created_by: who(ctx) },
+    data: { deal_id: dataId(d.id), deal_code: d.code, deal_name: d.name, deal_value: toCents(d.value), currency: d.currency, client_name: d.clientName, created_by: who(ctx) },
     actionUrl: '/org-admin/deals',
     related: { type: 'deal', id: d.id },
   });
@@ -99,7 +100,7 @@ export async function notifyCreatedInOrg(ctx: ServiceContext, kind: CreatedKind,
     priority: spec.priority,
     title: `New ${kind}: ${subject.name}`,
     message: `${who(ctx)} added the ${kind} ${subject.name}.`,
-    data: { [`${kind}_id`]: subject.id, name: subject.name, created_by: who(ctx) },
+    data: { [`${kind}_id`]: dataId(subject.id), name: subject.name, created_by: who(ctx) },
     actionUrl: spec.actionUrl,
     related: { type: kind, id: subject.id },
   });
@@ -125,7 +126,7 @@ export async function notifyPaymentWrittenOff(
     priority: 'high' as const,
     title: headline,
     message: `${headline} on deal ${payment.deal_code} by ${who(ctx)}: ${reason}. The commission on it is reversed.`,
-    data: { payment_id: payment.id, transaction_id: payment.transaction_id, deal_id: payment.deal_id, deal_code: payment.deal_code, status: kind, reason, marked_by: who(ctx) },
+    data: { payment_id: dataId(payment.id), transaction_id: payment.transaction_id, deal_id: dataId(payment.deal_id), deal_code: payment.deal_code, status: kind, reason, marked_by: who(ctx) },
     related: { type: 'payment', id: payment.id },
   };
   if (owner) await notify(ctx, { ...base, recipients: [owner], actionUrl: `/salesperson/deal/${payment.deal_code}` });
@@ -141,7 +142,7 @@ export async function notifyOrganizationCreated(ctx: ServiceContext, org: { id: 
     organizationId: null,
     title: `New organisation: ${org.name}`,
     message: `The organisation ${org.name} was created${ctx.actor ? ` by ${who(ctx)}` : ' by self-registration'}.`,
-    data: { organization_id: org.id, organization_name: org.name },
+    data: { organization_id: dataId(org.id), organization_name: org.name },
     actionUrl: '/super-admin',
     related: { type: 'organization', id: org.id },
   });
@@ -158,7 +159,7 @@ export async function notifyCommissionApproved(
     priority: 'high',
     title: `Commission approved: ${toCents(c.amount)} ${c.currency}`,
     message: `Your commission for ${c.period} (${toCents(c.amount)} ${c.currency}) was approved${ctx.actor ? ` by ${who(ctx)}` : ''}.`,
-    data: { commission_id: c.commissionId, period: c.period, amount: toCents(c.amount), currency: c.currency },
+    data: { commission_id: dataId(c.commissionId), period: c.period, amount: toCents(c.amount), currency: c.currency },
     actionUrl: '/salesperson/commission',
     related: { type: 'commission', id: c.commissionId },
   });
