@@ -6,7 +6,7 @@ import { sql } from '../../src/db/database.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
-import { expectDuplicate, expectError, expectFieldErrors, FOREIGN_SHAPED_ID, harness, hex } from './helpers.ts';
+import { expectDuplicate, expectError, expectFieldErrors, expectWireId, FOREIGN_SHAPED_ID, harness, hex, MALFORMED_IDS, sid, wire } from './helpers.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Client = Record<string, unknown> & { id: string; client_name: string; email: string };
+type Client = Record<string, unknown> & { id: number; client_name: string; email: string };
 
 async function createClient(who: TestUser, body: Record<string, unknown> = {}): Promise<Client> {
   const res = await h.call('POST', '/api/clients/', who.token, { client_name: `Client ${hex()}`, email: `c-${hex()}@example.test`, ...body });
@@ -31,13 +31,13 @@ async function createClient(who: TestUser, body: Record<string, unknown> = {}): 
   return res.json() as Client;
 }
 
-const clientRow = async (id: string) =>
+const clientRow = async (id: string | number) =>
   (await h.q<{ client_name: string; email: string; status: string; satisfaction: string | null; remarks: string; nationality: string; updated_by: string | null; deleted_at: unknown }>(
     sql`SELECT client_name, email, status, satisfaction, remarks, nationality, updated_by, deleted_at FROM clients WHERE id = ${id}`,
   ))[0];
 
 let dealNo = 0;
-async function insertDeal(org: TestOrg, clientId: string, d: { value: string; currency?: string; due?: string | null; status?: string; deleted?: boolean }) {
+async function insertDeal(org: TestOrg, clientId: string | number, d: { value: string; currency?: string; due?: string | null; status?: string; deleted?: boolean }) {
   dealNo++;
   await h.q(sql`INSERT INTO deals (organization_id, deal_code, client_id, deal_value, currency, deal_date, due_date, payment_status, payment_method, created_by, deleted_at)
     VALUES (${org.id}, ${`TST${String(dealNo).padStart(4, '0')}`}, ${clientId}, ${d.value}, ${d.currency ?? 'USD'}, '2026-01-01', ${d.due ?? null},
@@ -51,11 +51,13 @@ describe('GET /api/clients/{id}/', () => {
       expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { remarks: `note ${i}` })).statusCode).toBe(200);
     }
     const entry = contractEntry('clients.get');
-    const res = await t.app.inject(clientRequest(entry, { token: a.users.admin.token, params: { id: c.id } }));
+    const res = await t.app.inject(clientRequest(entry, { token: a.users.admin.token, params: { id: String(c.id) } }));
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(missingFields(entry, body)).toEqual([]);
-    expect(body).toMatchObject({ id: c.id, address: 'Kathmandu', remarks: 'note 10', updated_by: a.users.admin.id });
+    expect(body).toMatchObject({ id: c.id, address: 'Kathmandu', remarks: 'note 10', updated_by: wire(a.users.admin.id), organization: wire(a.id) });
+    for (const field of ['id', 'organization', 'updated_by']) expectWireId(body[field], field);
+    expectWireId(body.created_by.id, 'created_by.id');
     expect(body.activities).toHaveLength(10);
     expect(body.activities[0]).toMatchObject({ action: 'updated', description: 'Client updated: remarks.', message: 'Client updated: remarks.', user: 'Test User' });
     expect(new Date(body.activities[0].timestamp).toISOString()).toBe(body.activities[0].timestamp);
@@ -91,7 +93,7 @@ describe('GET /api/clients/{id}/', () => {
 
   it('answers 404 for another organisation, unknown and malformed ids (including the client bug "undefined")', async () => {
     const foreign = await createClient(b.users.admin, { client_name: 'Foreign Co' });
-    for (const id of [foreign.id, 'undefined', '5', FOREIGN_SHAPED_ID]) {
+    for (const id of [foreign.id, FOREIGN_SHAPED_ID, ...MALFORMED_IDS]) {
       expectError(await h.call('GET', `/api/clients/${id}/`, a.users.admin.token), 404, 'not_found');
       expectError(await h.call('PUT', `/api/clients/${id}/`, a.users.admin.token, { client_name: 'Stolen', email: 'stolen@example.test' }), 404);
       expectError(await h.call('PATCH', `/api/clients/${id}/`, a.users.admin.token, { client_name: 'Stolen' }), 404);
@@ -102,7 +104,7 @@ describe('GET /api/clients/{id}/', () => {
     expectError(res, 404);
     expect(await clientRow(foreign.id)).toMatchObject({ client_name: 'Foreign Co', deleted_at: null });
     // A Super Admin reaches the record in its own organisation.
-    expect((await h.call('GET', `/api/clients/${foreign.id}/`, su.token)).json().organization).toBe(b.id);
+    expect((await h.call('GET', `/api/clients/${foreign.id}/`, su.token)).json().organization).toBe(wire(b.id));
   });
 });
 
@@ -113,14 +115,14 @@ describe('PUT/PATCH /api/clients/{id}/', () => {
     const res = await t.app.inject(
       clientRequest(entry, {
         token: a.users.sales.token,
-        params: { id: c.id },
+        params: { id: String(c.id) },
         body: { client_name: 'Renamed Client', email: c.email, nationality: 'Indian', phone_number: '+9779811111111', remarks: 'Call later' },
       }),
     );
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ client_name: 'Renamed Client', nationality: 'Indian', remarks: 'Call later', status: 'clear', satisfaction: 'neutral' });
-    expect(await clientRow(c.id)).toMatchObject({ client_name: 'Renamed Client', status: 'clear', satisfaction: 'neutral', updated_by: a.users.sales.id });
-    const audit = await auditRows(t, 'client', c.id);
+    expect(await clientRow(c.id)).toMatchObject({ client_name: 'Renamed Client', status: 'clear', satisfaction: 'neutral', updated_by: sid(a.users.sales.id) });
+    const audit = await auditRows(t, 'client', sid(c.id));
     expect(audit.map((r) => r.action)).toEqual(['create', 'update']);
     expect(audit[1]!.old_values).toMatchObject({ client_name: c.client_name, remarks: '' });
     expect(audit[1]!.new_values).toMatchObject({ client_name: 'Renamed Client', remarks: 'Call later', phone_number: '+9779811111111' });
@@ -135,9 +137,9 @@ describe('PUT/PATCH /api/clients/{id}/', () => {
     expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { satisfaction: '' })).json().satisfaction).toBeNull();
     expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { satisfaction: 'satisfied', status: 'bad_debt' })).json()).toMatchObject({ satisfaction: 'satisfied', status: 'bad_debt' });
     expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { satisfaction: null })).json().satisfaction).toBeNull();
-    const before = (await auditRows(t, 'client', c.id)).length;
+    const before = (await auditRows(t, 'client', sid(c.id))).length;
     expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { client_name: c.client_name })).statusCode).toBe(200);
-    expect(await auditRows(t, 'client', c.id)).toHaveLength(before);
+    expect(await auditRows(t, 'client', sid(c.id))).toHaveLength(before);
   });
 
   it('answers 400 with field errors, and keeps e-mails unique', async () => {
@@ -165,9 +167,9 @@ describe('DELETE /api/clients/{id}/', () => {
     expectError(await h.call('DELETE', `/api/clients/${c.id}/`, a.users.admin.token), 404);
     const listed = (await h.call('GET', `/api/clients/?search=${encodeURIComponent(c.email)}`, a.users.admin.token)).json();
     expect(listed.count).toBe(0);
-    const audit = await auditRows(t, 'client', c.id);
+    const audit = await auditRows(t, 'client', sid(c.id));
     expect(audit.map((r) => r.action)).toEqual(['create', 'delete']);
-    expect(audit[1]).toMatchObject({ actor_id: a.users.sales.id, old_values: expect.objectContaining({ email: c.email }) });
+    expect(audit[1]).toMatchObject({ actor_id: sid(a.users.sales.id), old_values: expect.objectContaining({ email: c.email }) });
     expect(await h.q(sql`SELECT 1 FROM activity_logs WHERE client_id = ${c.id} AND action = 'deleted'`)).toHaveLength(1);
   });
 
@@ -177,7 +179,7 @@ describe('DELETE /api/clients/{id}/', () => {
     const res = await h.call('DELETE', `/api/clients/${c.id}/`, a.users.admin.token);
     expectError(res, 409, 'client_has_deals');
     expect((await clientRow(c.id))?.deleted_at).toBeNull();
-    expect((await auditRows(t, 'client', c.id)).map((r) => r.action)).toEqual(['create']);
+    expect((await auditRows(t, 'client', sid(c.id))).map((r) => r.action)).toEqual(['create']);
     // Deleted deals do not block.
     await h.q(sql`UPDATE deals SET deleted_at = now() WHERE client_id = ${c.id}`);
     expect((await h.call('DELETE', `/api/clients/${c.id}/`, a.users.admin.token)).statusCode).toBe(204);

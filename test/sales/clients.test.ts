@@ -6,7 +6,7 @@ import { sql } from '../../src/db/database.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
-import { expectDuplicate, expectError, expectFieldErrors, FOREIGN_SHAPED_ID, harness, hex } from './helpers.ts';
+import { expectDuplicate, expectError, expectFieldErrors, expectWireId, FOREIGN_SHAPED_ID, harness, hex, sid, wire } from './helpers.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Client = Record<string, unknown> & { id: string; client_name: string; email: string };
+type Client = Record<string, unknown> & { id: number; client_name: string; email: string };
 
 const uniqueEmail = (prefix = 'client') => `${prefix}-${hex()}@example.test`;
 
@@ -33,17 +33,17 @@ async function createClient(who: TestUser, body: Record<string, unknown> = {}): 
   return res.json() as Client;
 }
 
-const clientRow = async (id: string) =>
+const clientRow = async (id: string | number) =>
   (await h.q<{ organization_id: string; client_name: string; email: string; phone_number: string; status: string; satisfaction: string | null; created_by: string; updated_by: string | null; deleted_at: unknown }>(
     sql`SELECT organization_id, client_name, email, phone_number, status, satisfaction, created_by, updated_by, deleted_at FROM clients WHERE id = ${id}`,
   ))[0];
-const activityRows = (clientId: string) =>
+const activityRows = (clientId: string | number) =>
   h.q<{ action: string; description: string; user_id: string }>(sql`SELECT action, description, user_id FROM activity_logs WHERE client_id = ${clientId} ORDER BY created_at, action`);
 
 const listIds = async (who: TestUser, query = '') => {
   const res = await h.call('GET', `/api/clients/?limit=1000${query}`, who.token);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json().results!.map((c) => c.id as string);
+  return res.json().results!.map((c) => c.id as number);
 };
 
 describe('authentication and permissions', () => {
@@ -92,29 +92,31 @@ describe('POST /api/clients/', () => {
     expect(res.statusCode, res.body).toBe(201);
     const body = res.json();
     expect(missingFields(entry, body)).toEqual([]);
+    expectWireId(body.id);
     expect(body).toMatchObject({
       client_name: 'Maya Gurung', name: 'Maya Gurung', email: email.toLowerCase(), phone_number: '+9779812345678', nationality: 'Nepalese',
-      status: 'pending', satisfaction: null, client_type: 'individual', organization: a.id, primary_contact: 'Maya Gurung',
-      created_by: { id: a.users.sales.id, full_name: 'Test User', email: a.users.sales.email }, created_by_name: 'Test User',
+      status: 'pending', satisfaction: null, client_type: 'individual', organization: wire(a.id), primary_contact: 'Maya Gurung',
+      created_by: { id: wire(a.users.sales.id), full_name: 'Test User', email: a.users.sales.email }, created_by_name: 'Test User',
       updated_by: null, total_deals: 0, total_value: null, deal_value: null, payment_status: null, due_date: null, totals_by_currency: [],
     });
     expect(body.activities).toEqual([expect.objectContaining({ action: 'created', description: expect.stringContaining('Maya Gurung'), user: 'Test User' })]);
-    expect(await clientRow(body.id)).toMatchObject({ organization_id: a.id, email: email.toLowerCase(), created_by: a.users.sales.id, deleted_at: null });
-    const audit = await auditRows(t, 'client', body.id);
+    expect(await clientRow(body.id)).toMatchObject({ organization_id: a.id, email: email.toLowerCase(), created_by: sid(a.users.sales.id), deleted_at: null });
+    const audit = await auditRows(t, 'client', sid(body.id));
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ action: 'create', actor_id: a.users.sales.id, organization_id: a.id, new_values: expect.objectContaining({ client_name: 'Maya Gurung' }) });
-    expect(await activityRows(body.id)).toEqual([expect.objectContaining({ action: 'created', user_id: a.users.sales.id })]);
+    expect(audit[0]).toMatchObject({ action: 'create', actor_id: sid(a.users.sales.id), organization_id: a.id, new_values: expect.objectContaining({ client_name: 'Maya Gurung' }) });
+    expect(await activityRows(body.id)).toEqual([expect.objectContaining({ action: 'created', user_id: sid(a.users.sales.id) })]);
   });
 
   it('normalises phone numbers, stores business fields and ignores fields nobody may assign', async () => {
     const c = await createClient(a.users.admin, {
       phone_number: '+977 981-234 5678', client_type: 'business', company_name: 'Himal Traders', website: 'https://himal.example',
       tax_id: 'PAN-123', contact_person: 'Sita Rai', satisfaction: 'satisfied', status: 'clear',
-      organization_id: b.id, created_by: b.users.admin.id, id: FOREIGN_SHAPED_ID, total_value: '99',
+      organization_id: b.id, created_by: wire(b.users.admin.id), id: wire(FOREIGN_SHAPED_ID), total_value: '99',
     });
     expect(c).toMatchObject({ phone_number: '+9779812345678', client_type: 'business', company_name: 'Himal Traders', primary_contact: 'Sita Rai', satisfaction: 'satisfied', status: 'clear', total_value: null });
-    expect(c.id).not.toBe(FOREIGN_SHAPED_ID);
-    expect(await clientRow(c.id)).toMatchObject({ organization_id: a.id, created_by: a.users.admin.id, phone_number: '+9779812345678' });
+    expect(c.id).not.toBe(wire(FOREIGN_SHAPED_ID));
+    expect(await clientRow(FOREIGN_SHAPED_ID)).toBeUndefined();
+    expect(await clientRow(c.id)).toMatchObject({ organization_id: a.id, created_by: sid(a.users.admin.id), phone_number: '+9779812345678' });
   });
 
   it('answers 400 with field errors on bad input, never 500', async () => {
@@ -165,13 +167,15 @@ describe('GET /api/clients/', () => {
     expect(await names(`search=${tag}&satisfaction=neutral`)).toEqual([`Zed ${tag}`]);
     expect(await names(`search=${tag}&client_type=business`)).toEqual([`Amy ${tag}`]);
     expect(await names(`search=${tag}&created_by=${a.users.sales.id}`)).toEqual([]);
+    expect(await names(`search=${tag}&created_by=${a.users.admin.id}`)).toEqual([`Amy ${tag}`, `Zed ${tag}`]);
+    expect(await names(`search=${tag}&created_by=${b.users.admin.id}`)).toEqual([]);
     expect(await names(`search=${tag}&ordering=-created_at`)).toEqual([`Amy ${tag}`, `Zed ${tag}`]);
     const page = (await h.call('GET', `/api/clients/?search=${tag}&page=2&page_size=1`, token)).json();
     expect(page).toMatchObject({ count: 2, next: null });
     expect(page.results!.map((c) => c.id)).toEqual([c1.id]);
     expect(page.results![0]).not.toHaveProperty('activities');
     expectFieldErrors(await h.call('GET', '/api/clients/?status=owing', token), 'status');
-    expectFieldErrors(await h.call('GET', '/api/clients/?created_by=5', token), 'created_by');
+    for (const bad of ['abc', '0', '-5', '1.5']) expectFieldErrors(await h.call('GET', `/api/clients/?created_by=${bad}`, token), 'created_by');
     expectFieldErrors(await h.call('GET', '/api/clients/?limit=0', token), 'limit');
   });
 
@@ -223,9 +227,9 @@ describe('visibility', () => {
     const s2 = await h.freshUser(a, 'Salesperson', 'Unled');
     const s3 = await h.freshUser(a, 'Salesperson', 'Mate');
     const lead2 = await h.freshUser(a, 'Team Lead', 'Peer');
-    const led = await h.call('POST', '/api/team/teams/', a.users.admin.token, { name: `Led ${hex()}`, team_lead_id: a.users.lead.id, member_ids: [s1.id] });
+    const led = await h.call('POST', '/api/team/teams/', a.users.admin.token, { name: `Led ${hex()}`, team_lead_id: wire(a.users.lead.id), member_ids: [wire(s1.id)] });
     expect(led.statusCode, led.body).toBe(201);
-    const shared = await h.call('POST', '/api/team/teams/', a.users.admin.token, { name: `Shared ${hex()}`, member_ids: [lead2.id, s3.id] });
+    const shared = await h.call('POST', '/api/team/teams/', a.users.admin.token, { name: `Shared ${hex()}`, member_ids: [wire(lead2.id), wire(s3.id)] });
     expect(shared.statusCode, shared.body).toBe(201);
     const c1 = await createClient(s1);
     const c2 = await createClient(s2);
@@ -243,6 +247,6 @@ describe('visibility', () => {
     // The lead edits a team client (clients:change) and the change is attributed to them.
     const edited = await h.call('PATCH', `/api/clients/${c1.id}/`, a.users.lead.token, { satisfaction: 'satisfied' });
     expect(edited.statusCode, edited.body).toBe(200);
-    expect(await clientRow(c1.id)).toMatchObject({ satisfaction: 'satisfied', updated_by: a.users.lead.id });
+    expect(await clientRow(c1.id)).toMatchObject({ satisfaction: 'satisfied', updated_by: sid(a.users.lead.id) });
   });
 });

@@ -5,7 +5,7 @@ import { sql } from '../../src/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';
-import { harness, type Answer } from './helpers.ts';
+import { harness, wire, type Answer } from './helpers.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -44,7 +44,7 @@ async function seen(deal: { id: string; deal_id: string }) {
   const seeds = ok(await h.call('GET', `/api/deals/${deal.id}/`, token));
   const web = ok(await h.call('GET', `/api/deals/deals/${deal.deal_id}/`, token));
   const list = ok(await h.call('GET', `/api/deals/deals/?search=${deal.deal_id}`, token));
-  const listed = list.results?.find((r) => r.id === deal.id);
+  const listed = list.results?.find((r) => r.id === wire(deal.id));
   expect(listed, `${deal.deal_id} in the web list`).toBeDefined();
   for (const view of [web, listed!]) {
     expect(view).toMatchObject({ version: seeds.version, edit_status: seeds.edit_status, verification_status: seeds.verification_status });

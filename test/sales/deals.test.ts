@@ -6,6 +6,7 @@ import { digestOf } from '../../src/http/idempotency.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';
+import { wire } from './helpers.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -69,7 +70,8 @@ describe('idempotent creation', () => {
   it('a key in flight answers 409; a failed attempt can be retried with the same key', async () => {
     const deal = await createDeal(t, org.users.sales.token, clientId);
     const body = { deal_id: deal.id, payment_date: today(), received_amount: '1.00' };
-    const hash = digestOf('POST', '/api/payments/', body);
+    // The key's hash is of the body as validated: the deal's integer id normalised to its string.
+    const hash = digestOf('POST', '/api/payments/', { ...body, deal_id: String(deal.id) });
     await t.db.system((tx) =>
       tx.execute(sql`INSERT INTO idempotency_keys (organization_id, user_id, key, method, path, request_hash) VALUES (${org.id}, ${org.users.sales.id}, 'busy-key', 'POST', '/api/payments/', ${hash})`),
     );
@@ -191,11 +193,13 @@ describe('recording a payment', () => {
     expect(written!.invoice).toMatch(/^INV-\d{4,}$/);
     expect(written!.activity).toEqual({
       description: `Payment ${payment.transaction_id} of 12.50 USD received via bank.`,
-      metadata: { payment_id: payment.id, transaction_id: payment.transaction_id },
-      user_id: org.users.sales.id,
+      // Stored as PRS holds ids (decimal strings), like the metadata written from JavaScript.
+      metadata: { payment_id: String(payment.id), transaction_id: payment.transaction_id },
+      // row_to_json writes bigint columns as JSON numbers.
+      user_id: wire(org.users.sales.id),
     });
     expect(written!.audit).toEqual({
-      actor_id: org.users.sales.id,
+      actor_id: wire(org.users.sales.id),
       new_values: { transaction_id: payment.transaction_id, deal: deal.deal_id, received_amount: '12.50', payment_date: today(), cheque_number: null, invoice: written!.invoice },
     });
   });
@@ -264,12 +268,12 @@ describe('access', () => {
     const leadClient = await createClient(t, org.users.lead.token);
     const theirs = await createDeal(t, org.users.lead.token, leadClient.id);
     const list = await inject('GET', '/api/deals/?page_size=1000', org.users.sales.token);
-    const ids = (list.json().results as { id: string }[]).map((d) => d.id);
-    expect(ids).toContain(mine.id);
-    expect(ids).not.toContain(theirs.id);
+    const ids = (list.json().results as { id: number }[]).map((d) => d.id);
+    expect(ids).toContain(wire(mine.id));
+    expect(ids).not.toContain(wire(theirs.id));
     expect((await inject('GET', `/api/deals/${theirs.deal_id}/`, org.users.sales.token)).statusCode).toBe(404);
-    const verifierIds = ((await inject('GET', '/api/deals/?page_size=1000', org.users.verifier.token)).json().results as { id: string }[]).map((d) => d.id);
-    expect(verifierIds).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    const verifierIds = ((await inject('GET', '/api/deals/?page_size=1000', org.users.verifier.token)).json().results as { id: number }[]).map((d) => d.id);
+    expect(verifierIds).toEqual(expect.arrayContaining([wire(mine.id), wire(theirs.id)]));
   });
 
   it('401 without token, 403 without permission, 404 across organisations', async () => {

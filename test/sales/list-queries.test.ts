@@ -6,6 +6,7 @@ import { rows, sql } from '../../src/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';
+import { wire } from './helpers.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -24,16 +25,17 @@ const get = async (url: string, token: string) => {
 };
 
 interface QueueItem {
-  id: string;
+  id: number;
   transaction_id: string;
   priority: string;
   client_name: string;
   info_requested: boolean;
-  submitted_by: { id: string; full_name: string };
+  submitted_by: { id: number; full_name: string };
 }
 
 interface Waiting {
-  id: string;
+  /** As the queue answers it: a JSON integer. */
+  id: number;
   transaction_id: string;
   hours: number;
   overdue: boolean;
@@ -76,7 +78,7 @@ describe('verifier queue', () => {
         await tx.execute(sql`UPDATE deals SET deal_date = CURRENT_DATE - 10, due_date = ${due} WHERE id = ${deal.id}`);
       });
       const [row] = await t.db.system((tx) => rows<{ transaction_id: string }>(tx, sql`SELECT transaction_id FROM payments WHERE id = ${paymentId}`));
-      waiting.push({ id: paymentId, transaction_id: row!.transaction_id, ...w });
+      waiting.push({ id: wire(paymentId), transaction_id: row!.transaction_id, ...w });
     }
     // A pending payment of a deleted deal is not waiting for anyone.
     const gone = await createDeal(t, org.users.sales.token, client.id, { deal_name: 'Deleted deal', payments: [{ payment_date: today(), received_amount: '10.00' }] });
@@ -95,10 +97,10 @@ describe('verifier queue', () => {
     expect(all.results.map((r) => r.id)).toEqual(expected.map((w) => w.id));
     expect(all.results.map((r) => r.priority)).toEqual(expected.map((w) => PRIORITIES[rankOf(w)]));
     const hidden = all.results.find((r) => r.id === waiting[4]!.id)!;
-    expect(hidden.submitted_by).toEqual({ id: hiddenSubmitter, full_name: '' });
+    expect(hidden.submitted_by).toEqual({ id: wire(hiddenSubmitter), full_name: '' });
     expect(hidden.client_name).toBe(clientName);
 
-    const paged: string[] = [];
+    const paged: number[] = [];
     for (let page = 1; page <= 5; page++) {
       const body = await get(`/api/verifier/queue/?page_size=2&page=${page}`, token);
       expect(body.count).toBe(waiting.length);
@@ -150,13 +152,13 @@ describe('deal list', () => {
     const found = await list(`search=${encodeURIComponent('lattice holdings')}`);
     expect(found.count).toBe(3);
     expect(found.results).toHaveLength(3);
-    for (const deal of found.results as { id: string; payment_count: number; payments: { deal: string }[] }[]) {
+    for (const deal of found.results as { id: number; payment_count: number; payments: { deal: number }[] }[]) {
       expect(deal.payments).toHaveLength(deal.payment_count);
       expect(deal.payments.every((p) => p.deal === deal.id)).toBe(true);
     }
     const pending = await list('verification_status=pending');
     expect(pending.count).toBe(pending.results.length);
-    expect((pending.results as { id: string }[]).map((d) => d.id)).toEqual(expect.arrayContaining(created.map((d) => d.id)));
+    expect((pending.results as { id: number }[]).map((d) => d.id)).toEqual(expect.arrayContaining(created.map((d) => wire(d.id))));
     const paged = await t.app.inject({ method: 'GET', url: '/api/deals/?verification_status=pending&page_size=2', headers: auth(token) });
     expect(paged.json().count).toBe(pending.count);
   });

@@ -8,7 +8,7 @@ import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
 import { PDF, createClient, createDeal, today } from '../support/sales.ts';
-import { expectError, harness, hex, type Answer } from './helpers.ts';
+import { expectError, harness, hex, sid, wire, type Answer } from './helpers.ts';
 
 let t: TestApp;
 let h: ReturnType<typeof harness>;
@@ -88,9 +88,9 @@ describe('2. teams with the seed\'s field names', () => {
     const name = `Sales Team Alpha ${hex()}`;
     const res = await h.call('POST', '/api/team/', a.users.admin.token, { team_name: name, team_lead: a.users.supervisor.id, description: 'Primary sales team' });
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({ name, description: 'Primary sales team', team_lead: { id: a.users.supervisor.id } });
-    const [row] = await h.q<{ name: string; team_lead_id: string }>(sql`SELECT name, team_lead_id FROM teams WHERE id = ${res.json().id as string}`);
-    expect(row).toEqual({ name, team_lead_id: a.users.supervisor.id });
+    expect(res.json()).toMatchObject({ name, description: 'Primary sales team', team_lead: { id: wire(a.users.supervisor.id) } });
+    const [row] = await h.q<{ name: string; team_lead_id: string }>(sql`SELECT name, team_lead_id FROM teams WHERE id = ${res.json().id as number}`);
+    expect(row).toEqual({ name, team_lead_id: sid(a.users.supervisor.id) });
     // A lead from another organisation is refused under the name that was sent.
     const foreign = await h.call('POST', '/api/team/', a.users.admin.token, { team_name: `Other ${hex()}`, team_lead: b.users.supervisor.id });
     expect(expectError(foreign, 400).team_lead).toEqual([expect.any(String)]);
@@ -162,10 +162,10 @@ describe('5. a Super Admin names the organisation on every tenant route', () => 
       for (const path of ['/api/deals/', '/api/org_admin/dashboard/']) {
         const res = await t.app.inject({ method: 'GET', url: `${path}${query}`, headers: { ...auth(su.token), ...headers } });
         expect(res.statusCode, `${path}${query} ${JSON.stringify(headers)}: ${res.body}`).toBe(200);
-        if (path === '/api/deals/') expect(res.json().results.map((d: { id: string }) => d.id)).toContain(deal.id);
+        if (path === '/api/deals/') expect(res.json().results.map((d: { id: number }) => d.id)).toContain(wire(deal.id));
         else expect(res.json().overview.total_users).toBe(6);
         const rows = await accessRows(res.headers['x-request-id'] as string);
-        expect(rows).toEqual([{ organization_id: a.id, actor_id: su.id, entity_id: a.id, new_values: { method: 'GET', path, named_by: 'request' } }]);
+        expect(rows).toEqual([{ organization_id: a.id, actor_id: sid(su.id), entity_id: a.id, new_values: { method: 'GET', path, named_by: 'request' } }]);
       }
     }
   });

@@ -5,6 +5,7 @@ import { rows, sql } from '../../src/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';
+import { wire } from './helpers.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -42,7 +43,7 @@ describe('decisions', () => {
     const info = await verify(paymentId, org.users.verifier.token, { status: 'requires_info', remarks: 'Send the bank slip' });
     expect(info.json().payment).toMatchObject({ status: 'pending', info_requested: true, verification_remarks: 'Send the bank slip' });
     const queue = await t.app.inject({ method: 'GET', url: '/api/verifier/queue/?status=requires_info', headers: auth(org.users.verifier.token) });
-    expect((queue.json().results as { id: string }[]).map((r) => r.id)).toContain(paymentId);
+    expect((queue.json().results as { id: number }[]).map((r) => r.id)).toContain(wire(paymentId));
     const ok = await verify(paymentId, org.users.verifier.token, { status: 'approved', verified_amount: '900.00' });
     expect(ok.json().payment).toMatchObject({ status: 'verified', verified_amount: '900.00', info_requested: false });
   });
@@ -81,7 +82,7 @@ describe('queue and invoices', () => {
     await t.db.system((tx) => tx.execute(sql`UPDATE payments SET created_at = now() - interval '4 days' WHERE id = ${paymentId}`));
     const high = await t.app.inject({ method: 'GET', url: '/api/verifier/queue/?priority=high', headers: auth(org.users.verifier.token) });
     expect(high.statusCode).toBe(200);
-    const item = (high.json().results as { id: string; priority: string; waiting_hours: number }[]).find((r) => r.id === paymentId);
+    const item = (high.json().results as { id: number; priority: string; waiting_hours: number }[]).find((r) => r.id === wire(paymentId));
     expect(item).toMatchObject({ priority: 'high' });
     expect(item!.waiting_hours).toBeGreaterThanOrEqual(96);
     expect((await t.app.inject({ method: 'GET', url: '/api/verifier/queue/', headers: auth(org.users.sales.token) })).statusCode).toBe(403);
@@ -91,7 +92,7 @@ describe('queue and invoices', () => {
   it('invoices: paginated and plain lists, detail, PDF, cancellation only while pending', async () => {
     const { paymentId } = await pendingPayment();
     const list = await t.app.inject({ method: 'GET', url: '/api/deals/invoices/?status=pending', headers: auth(org.users.verifier.token) });
-    const invoice = (list.json().results as { id: string; payment_id: string; invoice_id: string }[]).find((i) => i.payment_id === paymentId)!;
+    const invoice = (list.json().results as { id: number; payment_id: number; invoice_id: string }[]).find((i) => i.payment_id === wire(paymentId))!;
     expect(invoice.invoice_id).toMatch(/^INV-\d{4,}$/);
     const pdf = await t.app.inject({ method: 'GET', url: `/api/invoices/${invoice.id}/pdf/`, headers: auth(org.users.verifier.token) });
     expect(pdf.statusCode).toBe(200);

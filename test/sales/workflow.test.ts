@@ -6,6 +6,7 @@ import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 import { PDF, createClient, createDeal, today } from '../support/sales.ts';
+import { expectWireId, wire } from './helpers.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -48,7 +49,7 @@ describe('payment verification workflow', () => {
     expect(self.statusCode).toBe(403);
     const verified = await t.app.inject({ method: 'POST', url: `/api/verifier/verify/${payment.id}/`, headers: auth(org.users.verifier.token), payload: { status: 'approved', verified_amount: '2000.00', remarks: 'Cheque cleared' } });
     expect(verified.statusCode, verified.body).toBe(200);
-    expect(verified.json().payment).toMatchObject({ status: 'verified', verified_amount: '2000.00', verified_by: { id: org.users.verifier.id } });
+    expect(verified.json().payment).toMatchObject({ status: 'verified', verified_amount: '2000.00', verified_by: { id: wire(org.users.verifier.id) } });
     expect(verified.json().payment.verified_at).toEqual(expect.any(String));
     expect(verified.json().payment.invoice.status).toBe('paid');
 
@@ -57,8 +58,8 @@ describe('payment verification workflow', () => {
     const [clientRow] = await t.db.system((tx) => rows<{ status: string }>(tx, sql`SELECT status FROM clients WHERE id = ${client.id}`));
     expect(clientRow?.status).toBe('pending');
 
-    // The rest of the money clears the client.
-    const second = await addPayment(deal.id, '3000.00');
+    // The rest of the money clears the client; a form field carries the deal's integer id as text.
+    const second = await addPayment(String(deal.id), '3000.00');
     await t.app.inject({ method: 'POST', url: `/api/verifier/verify/${second.id}/`, headers: auth(org.users.verifier.token), payload: { status: 'approved' } });
     const full = await t.app.inject({ method: 'GET', url: `/api/deals/deals/${deal.deal_id}/`, headers: auth(org.users.sales.token) });
     expect(full.json()).toMatchObject({ payment_status: 'full_payment', pay_status: 'full_payment', total_paid: '5000.00' });
@@ -90,7 +91,7 @@ describe('payment verification workflow', () => {
   it('the web client sequence: multipart deal with a nested payment, expand, verifier form', async () => {
     const client = await createClient(t, org.users.sales.token);
     const form = multipartPayload({
-      client_id: client.id,
+      client_id: String(client.id),
       deal_name: 'Mobile app',
       payment_status: 'partial_payment',
       source_type: 'linkedin',
@@ -116,6 +117,7 @@ describe('payment verification workflow', () => {
     expect(expand.json().payment_history[0]).toMatchObject({ payment_serial: 1, payment_value: '2500.00', verification_status: 'pending', deal: { currency: 'NPR' } });
 
     const paymentId = deal.payments_read[0].id;
+    expectWireId(paymentId, 'payments_read[].id');
     const formGet = await t.app.inject({ method: 'GET', url: `/api/verifier/verifier-form/${paymentId}/`, headers: auth(org.users.verifier.token) });
     expect(formGet.json()).toMatchObject({ payment: { id: paymentId, cheque_number: 'CHQ-778899' }, deal: { deal_id: deal.deal_id, client: { client_name: client.client_name } } });
     const decision = multipartPayload({ approval_status: 'approved', approval_remarks: 'ok', verified_amount: '2500', invoice_file: { filename: 'inv.pdf', contentType: 'application/pdf', data: PDF } });
@@ -123,7 +125,7 @@ describe('payment verification workflow', () => {
     expect(submitted.statusCode, submitted.body).toBe(200);
     expect(submitted.json()).toMatchObject({ success: true, status: 'verified' });
     const invoices = await t.app.inject({ method: 'GET', url: '/api/verifier/invoices/', headers: auth(org.users.verifier.token) });
-    const invoice = (invoices.json() as { payment_id: string; status: string; invoice_file: string | null }[]).find((i) => i.payment_id === paymentId);
+    const invoice = (invoices.json() as { payment_id: number; status: string; invoice_file: string | null }[]).find((i) => i.payment_id === paymentId);
     expect(invoice).toMatchObject({ status: 'verified' });
     expect(invoice?.invoice_file).toMatch(/\/media\/private\/invoices\//);
   });

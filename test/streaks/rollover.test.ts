@@ -15,6 +15,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { createOrg, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { createClient, createDeal } from '../support/sales.ts';
 import { commissionHarness } from '../commission/helpers.ts';
+import { sid } from '../sales/helpers.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -67,7 +68,7 @@ const finalised = (orgId: string) =>
 
 /** { offset: [qualifying, streak, deals_closed] } for one user's records, all of them. */
 async function expectDays(user: TestUser, expected: Record<number, [boolean, number, number]>) {
-  const mine = (await records(a.id)).filter((r) => r.user_id === user.id).map(({ date, qualifying, streak, deals_closed }) => ({ date, qualifying, streak, deals_closed }));
+  const mine = (await records(a.id)).filter((r) => r.user_id === sid(user.id)).map(({ date, qualifying, streak, deals_closed }) => ({ date, qualifying, streak, deals_closed }));
   const want = Object.entries(expected)
     .map(([o, [qualifying, streak, deals]]) => ({ date: day(Number(o)), qualifying, streak, deals_closed: deals }))
     .sort((x, y) => x.date.localeCompare(y.date));
@@ -99,7 +100,7 @@ describe('a scripted week, rolled over day by day', () => {
     await rollOver(a, -4);
     await expectDays(S(), { [-6]: [true, 1, 1], [-5]: [true, 2, 1], [-4]: [false, 0, 0] });
     await expectDays(seller2, { [-5]: [true, 1, 1], [-4]: [false, 0, 0] });
-    const [gap] = (await records(a.id)).filter((r) => r.user_id === S().id && r.date === day(-4));
+    const [gap] = (await records(a.id)).filter((r) => r.user_id === sid(S().id) && r.date === day(-4));
     expect(gap).toMatchObject({ total_value: '0.00' });
   });
 

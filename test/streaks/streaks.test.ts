@@ -11,6 +11,7 @@ import { createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal } from '../support/sales.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { commissionHarness } from '../commission/helpers.ts';
+import { expectWireId, sid, wire } from '../sales/helpers.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -45,7 +46,7 @@ const records = () =>
   );
 /** { offset: [qualifying, streak] } for the salesperson's records. */
 async function expectDays(expected: Record<number, [boolean, number]>) {
-  const mine = (await records()).filter((r) => r.user_id === org.users.sales.id);
+  const mine = (await records()).filter((r) => r.user_id === sid(org.users.sales.id));
   const want = Object.entries(expected)
     .map(([o, [q, s]]) => ({ date: day(Number(o)), qualifying: q, streak: s }))
     .sort((a, b) => a.date.localeCompare(b.date));
@@ -139,14 +140,16 @@ describe('streak routes', () => {
     const res = await h.call('GET', '/api/dashboard/streaks/leaderboard/?limit=5&period=monthly', org.users.lead.token);
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
-    expect(body.leaderboard[0]).toMatchObject({ rank: 1, user_id: org.users.sales.id, current_streak: 4, streak: 4, streak_rating: 'Beginner', is_current_user: false });
+    expect(body.leaderboard[0]).toMatchObject({ rank: 1, user_id: wire(org.users.sales.id), current_streak: 4, streak: 4, streak_rating: 'Beginner', is_current_user: false });
+    for (const row of body.leaderboard) expectWireId(row.user_id, 'leaderboard[].user_id');
     expect(body.leaderboard.length).toBeLessThanOrEqual(5);
     expect(body).toMatchObject({ organization: 'Streak Org', currency: 'USD', period: 'monthly' });
     const own = (await h.call('GET', '/api/dashboard/streaks/leaderboard/', org.users.sales.token)).json();
     expect(own.current_user_rank).toBe(1);
-    // The helper dashboards use for standings.
-    const current = await t.db.tenant({ orgId: org.id, userId: null }, (tx) => currentStreaks(tx, org.id, [org.users.sales.id, org.users.lead.id]));
-    expect(Object.fromEntries(current)).toEqual({ [org.users.sales.id]: 4, [org.users.lead.id]: 0 });
+    // The helper dashboards use for standings: keyed by the ids as PRS holds them (decimal strings).
+    const current = await t.db.tenant({ orgId: org.id, userId: null }, (tx) => currentStreaks(tx, org.id, [sid(org.users.sales.id), sid(org.users.lead.id)]));
+    expect([...current.entries()]).toEqual(expect.arrayContaining([[sid(org.users.sales.id), 4], [sid(org.users.lead.id), 0]]));
+    expect(current.size).toBe(2);
   });
 
   it('the contract entry dashboard.streaks, 401, 403 and 400', async () => {

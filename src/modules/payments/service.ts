@@ -94,7 +94,8 @@ export async function recordPayment(
               dealId: deal.id,
               action: 'payment_recorded',
               description: sql`format('Payment %s of %s %s received via %s.', p.transaction_id, ${cents}::text, ${deal.currency}::text, ${method}::text)`,
-              metadata: { payment_id: sql`p.id`, transaction_id: sql`p.transaction_id` },
+              // Ids inside PRS are decimal strings; jsonb_build_object would write the bigint as a number.
+              metadata: { payment_id: sql`p.id::text`, transaction_id: sql`p.transaction_id` },
             },
             sql`p`,
           )}),

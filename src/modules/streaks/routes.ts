@@ -37,7 +37,8 @@ const LeaderboardQuery = z.object({
 });
 
 const LeaderOut = z.object({
-  organization: wireId,
+  /** The organisation's name, as the original answered (not an id). */
+  organization: z.string(),
   currency: z.string(),
   period: z.string(),
   total_participants: z.number().int(),
