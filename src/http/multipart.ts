@@ -48,6 +48,8 @@ export function nestFormFields(flat: Record<string, unknown>): Record<string, un
     for (const segment of path) if (typeof segment === 'string' && FORBIDDEN_KEYS.has(segment)) throw pathError(path, MESSAGES.forbiddenKey);
     let node: Record<string | number, unknown> = root;
     path.forEach((segment, i) => {
+      // A name on a list (`a[0]` and `a[length]`): `length` would resize it (a RangeError, 500).
+      if (Array.isArray(node) && typeof segment === 'string' && !/^\d+$/.test(segment)) throw pathError([key], 'Expected a list index.');
       if (i === path.length - 1) {
         node[segment] = value;
         return;

@@ -74,6 +74,12 @@ describe('prototype keys (defect 1)', () => {
     await expectProcessHealthy();
   });
 
+  it('a multipart name on a list (`a[0]` then `a[length]`) is a 400, not a 500', async () => {
+    const body = multipartPayload({ email: 'nobody@example.test', password: 'x', 'a[0]': '1', 'a[length]': '-1' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login/', payload: body.payload, headers: body.headers });
+    expectFieldError(res, 'a[length]');
+  });
+
   it('JSON bodies with __proto__ or constructor.prototype are a 400 naming the field', async () => {
     const login = await json('POST', '/api/auth/login/', '{"email":"a@b.test","password":"x","__proto__":{"x":1}}');
     expectFieldError(login, '__proto__');
