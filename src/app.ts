@@ -16,6 +16,7 @@ import { serializerCompiler, validatorCompiler } from './http/schema-compilers.t
 import type { AppInstance } from './http/types.ts';
 import { registerAuthentication } from './http/auth.ts';
 import { registerMultipart } from './http/multipart.ts';
+import { parseJsonBody, registerInputGuards } from './http/input-guards.ts';
 import { LocalFileStorage, type FileStorage } from './files/storage.ts';
 import { S3FileStorage } from './files/s3-storage.ts';
 import { mediaRoutes } from './files/routes.ts';
@@ -86,10 +87,15 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
 
   // The web client sends Content-Type: application/json on every request, bodiless GET and
   // DELETE included: an empty JSON body means "no body", not a parse error.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
-    return parseJson(request, body.toString(), done);
+  // Strict UTF-8, no prototype keys, NULs, depth or size beyond the limits (src/http/input-guards.ts).
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    let value: unknown;
+    try {
+      value = parseJsonBody(body as Buffer);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    done(null, value);
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -120,6 +126,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   const kit = authKit ?? createAuthKit(config);
   registerAuthentication(app, kit.jwt);
   await registerMultipart(app);
+  registerInputGuards(app);
   await app.register(mediaRoutes);
   await app.register(healthRoutes);
   await app.register(authRoutes(kit));

@@ -62,18 +62,19 @@ export function nestFieldErrors(issues: { path: readonly PropertyKey[]; message:
     path.forEach((key, i) => {
       const last = i === path.length - 1;
       const container = node as Record<string | number, unknown>;
+      // Own properties only, written as data properties: a refused field may be named `__proto__`.
+      const existing = Object.hasOwn(container, key) ? container[key as string] : undefined;
       if (last) {
-        const existing = container[key as string];
         const list = Array.isArray(existing) && existing.every((x) => typeof x === 'string') ? (existing as string[]) : [];
         if (list.length === 0) list.push(issue.message);
-        container[key as string] = list;
+        setOwn(container, key, list);
         return;
       }
       const nextIsIndex = typeof path[i + 1] === 'number';
-      let child = container[key as string];
+      let child = existing;
       if (child === undefined || typeof child !== 'object' || (Array.isArray(child) && !nextIsIndex)) {
         child = nextIsIndex ? [] : {};
-        container[key as string] = child;
+        setOwn(container, key, child);
       }
       if (Array.isArray(child)) {
         const idx = path[i + 1] as number;
@@ -84,6 +85,9 @@ export function nestFieldErrors(issues: { path: readonly PropertyKey[]; message:
   }
   return root as FieldErrors;
 }
+
+const setOwn = (target: object, key: string | number, value: unknown) =>
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 
 /** First human message of a field-error tree, to headline a 400. */
 function firstMessage(fields: FieldErrors): string | undefined {
@@ -184,6 +188,11 @@ function databaseErrorToAppError(error: unknown): AppError | undefined {
     case '40001':
     case '40P01':
       return conflict('The request conflicted with a concurrent change; retry it.', 'concurrent_update');
+    // Text PostgreSQL cannot store (a NUL, an invalid escape): the request layer refuses these
+    // first (src/http/input-guards.ts); this is the safety net for any path it does not see.
+    case '22021':
+    case '22P05':
+      return badRequest('A text value contains a character that cannot be stored (a null character or invalid encoding).');
     case '22P02':
     case '22003':
     case '22007':

@@ -2,6 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * Label sets without a prototype: prom-client takes every enumerable key `for…in` finds as a
+ * label name, inherited ones included, so only these fixed names can ever be label names.
+ */
+function labels<T extends Record<string, string>>(values: T): T {
+  return Object.assign(Object.create(null) as T, values);
+}
+
 export function registerMetrics(app: FastifyInstance) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'prs_' });
@@ -23,8 +31,8 @@ export function registerMetrics(app: FastifyInstance) {
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL, so that ids do not explode the label set.
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    requests.inc(labels({ method: request.method, route, status: String(reply.statusCode) }));
+    latency.observe(labels({ method: request.method, route }), reply.elapsedTime / 1000);
     done();
   });
 

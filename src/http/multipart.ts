@@ -4,6 +4,7 @@
 import multipart from '@fastify/multipart';
 import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
+import { FORBIDDEN_KEYS, MAX_DEPTH, MESSAGES, pathError } from './input-guards.ts';
 import type { AppInstance } from './types.ts';
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -33,25 +34,40 @@ export function bracketPath(key: string): (string | number)[] {
   return parts;
 }
 
-/** Builds a nested object from flat form keys; later values of the same key win. */
+/**
+ * Builds a nested object from flat form keys; later values of the same key win. Objects are
+ * built without a prototype, and a key naming `__proto__`, `constructor` or `prototype` at any
+ * depth is a 400 on that field: `__proto__[x]=y` once wrote into Object.prototype itself.
+ */
 export function nestFormFields(flat: Record<string, unknown>): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(flat)) {
+  const root = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(flat)) {
+    const value = flat[key];
     const path = bracketPath(key);
+    if (path.length > MAX_DEPTH) throw pathError([key], MESSAGES.tooDeep);
+    for (const segment of path) if (typeof segment === 'string' && FORBIDDEN_KEYS.has(segment)) throw pathError(path, MESSAGES.forbiddenKey);
     let node: Record<string | number, unknown> = root;
     path.forEach((segment, i) => {
+      // A name on a list (`a[0]` and `a[length]`): `length` would resize it (a RangeError, 500).
+      if (Array.isArray(node) && typeof segment === 'string' && !/^\d+$/.test(segment)) throw pathError([key], 'Expected a list index.');
       if (i === path.length - 1) {
         node[segment] = value;
         return;
       }
       const nextIsIndex = typeof path[i + 1] === 'number';
-      if (typeof node[segment] !== 'object' || node[segment] === null) node[segment] = nextIsIndex ? [] : {};
+      if (typeof node[segment] !== 'object' || node[segment] === null) node[segment] = nextIsIndex ? [] : Object.create(null);
       node = node[segment] as Record<string | number, unknown>;
     });
   }
-  // Sparse arrays from skipped indexes become dense.
-  const densify = (v: unknown): unknown =>
-    Array.isArray(v) ? v.filter((x) => x !== undefined).map(densify) : v && typeof v === 'object' && !Buffer.isBuffer(v) && !('data' in (v as object)) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, densify(x)])) : v;
+  // Sparse arrays from skipped indexes become dense; objects get their ordinary prototype back
+  // (their keys are checked above). Bounded by MAX_DEPTH, so the recursion is too.
+  const densify = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(densify);
+    if (!v || typeof v !== 'object' || Object.getPrototypeOf(v) !== null) return v;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = densify((v as Record<string, unknown>)[k]);
+    return out;
+  };
   return densify(root) as Record<string, unknown>;
 }
 
@@ -66,7 +82,7 @@ export async function registerMultipart(app: AppInstance) {
   });
   app.addHook('preValidation', (request, _reply, done) => {
     if (!request.isMultipart() || !request.body || typeof request.body !== 'object') return done();
-    const flat: Record<string, unknown> = {};
+    const flat = Object.create(null) as Record<string, unknown>;
     for (const [key, value] of Object.entries(request.body as Record<string, unknown>)) {
       // An empty file input arrives as a part without a filename: treat it as absent.
       if (value && typeof value === 'object' && 'data' in value && (value as UploadedFile).filename === '') continue;

@@ -4,7 +4,9 @@ import { parse } from 'node:querystring';
 
 export function parseQueryString(text: string): Record<string, string | string[]> {
   const parsed = parse(text);
-  const out: Record<string, string | string[]> = {};
+  // Without a prototype: a key `__proto__` stays a key (refused by the input guards) instead of
+  // replacing the object's prototype.
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const [rawKey, rawValue] of Object.entries(parsed)) {
     const key = stripOne(rawKey);
     if (key === '' || rawValue === undefined) continue;
