@@ -7,6 +7,7 @@ import type { SQL } from 'drizzle-orm';
 import { rows, sql } from '../../src/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, createSuperAdmin, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
+import { dbId, wireId } from '../support/ids.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -28,13 +29,6 @@ function q<T = Record<string, unknown>>(query: SQL) {
   return t.db.system((tx) => rows<T>(tx, query));
 }
 const tag = () => randomBytes(3).toString('hex');
-/** The database's form of an id (a decimal string), whether it came from the wire (a JSON integer) or a fixture. */
-const dbId = (id: string | number) => String(id);
-/** Asserts that a response id is a JSON integer and answers it in the database's form. */
-function wireId(value: unknown): string {
-  expect(Number.isSafeInteger(value), `${JSON.stringify(value)} is a JSON integer`).toBe(true);
-  return String(value);
-}
 const STRONG = 'Granite-Falcon-73!';
 const today = () => new Date().toISOString().slice(0, 10);
 const shiftDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);

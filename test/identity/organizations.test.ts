@@ -7,6 +7,7 @@ import { rows, sql } from '../../src/db/database.ts';
 import { DEFAULT_ROLES, PERMISSIONS } from '../../src/modules/access/catalog.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, auth, createOrg, createSuperAdmin, insertTestUser, type TestOrg, type TestUser } from '../support/identity.ts';
+import { UNKNOWN_ID as UNKNOWN, MALFORMED_IDS as MALFORMED, dbId, wireId } from '../support/ids.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -28,17 +29,6 @@ function q<T = Record<string, unknown>>(query: SQL) {
   return t.db.system((tx) => rows<T>(tx, query));
 }
 const tag = () => randomBytes(3).toString('hex');
-/** A well-formed id that names no row. */
-const UNKNOWN = '900000000000';
-/** Not ids at all: a path that cannot name a row answers 404 (never a database error). */
-const MALFORMED = ['abc', '0', '-1', '1.5', '1e3', '99999999999999999999'];
-/** The database's form of an id (a decimal string), whether it came from the wire or a fixture. */
-const dbId = (id: string | number) => String(id);
-/** Asserts that a response id is a JSON integer and answers it in the database's form. */
-function wireId(value: unknown): string {
-  expect(Number.isSafeInteger(value), `${JSON.stringify(value)} is a JSON integer`).toBe(true);
-  return String(value);
-}
 const STRONG = 'Granite-Falcon-73!';
 
 function expectError(res: { statusCode: number; json(): Record<string, unknown>; headers: Record<string, unknown> }, status: number, code?: string) {

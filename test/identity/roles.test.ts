@@ -7,6 +7,7 @@ import { rows, sql } from '../../src/db/database.ts';
 import { DEFAULT_ROLES, PERMISSIONS } from '../../src/modules/access/catalog.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, auth, createOrg, createSuperAdmin, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
+import { UNKNOWN_ID as UNKNOWN, MALFORMED_IDS as MALFORMED, dbId, wireId } from '../support/ids.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -30,17 +31,6 @@ function q<T = Record<string, unknown>>(query: SQL) {
   return t.db.system((tx) => rows<T>(tx, query));
 }
 const tag = () => randomBytes(3).toString('hex');
-/** A well-formed id that names no row. */
-const UNKNOWN = '900000000000';
-/** Not ids at all: a path that cannot name a row answers 404 (never a database error). */
-const MALFORMED = ['abc', '0', '-1', '1.5', '1e3', '99999999999999999999'];
-/** The database's form of an id (a decimal string), whether it came from the wire or a fixture. */
-const dbId = (id: string | number) => String(id);
-/** Asserts that a response id is a JSON integer and answers it in the database's form. */
-function wireId(value: unknown): string {
-  expect(Number.isSafeInteger(value), `${JSON.stringify(value)} is a JSON integer`).toBe(true);
-  return String(value);
-}
 
 function expectError(res: { statusCode: number; json(): Record<string, unknown>; headers: Record<string, unknown> }, status: number, code?: string) {
   expect(res.statusCode).toBe(status);
@@ -132,7 +122,7 @@ describe('GET /api/permissions/roles/', () => {
     for (const role of list) {
       expect(role).toMatchObject({ organization: Number(a.id), organization_name: a.name });
       const ids = (await q<{ permission_id: string }>(sql`SELECT permission_id FROM role_permissions WHERE role_id = ${dbId(role.id)}`)).map((r) => r.permission_id);
-      expect(role.permissions.map(wireId).sort()).toEqual(ids.sort());
+      expect(role.permissions.map((p: unknown) => wireId(p)).sort()).toEqual(ids.sort());
     }
     const sales = list.find((r) => r.name === 'Salesperson')!;
     expect(sales).toMatchObject({ is_default: true, user_count: 1 });
@@ -183,7 +173,7 @@ describe('POST /api/permissions/roles/', () => {
     const role = res.json();
     const id = wireId(role.id);
     expect(role).toMatchObject({ name, description: 'Reads the audit log', organization: Number(a.id), organization_name: a.name, is_default: false, user_count: 0 });
-    expect(role.permissions.map(wireId).sort()).toEqual([permId.get('audit:view'), permId.get('users:view'), permId.get('clients:view_all')].sort());
+    expect(role.permissions.map((p: unknown) => wireId(p)).sort()).toEqual([permId.get('audit:view'), permId.get('users:view'), permId.get('clients:view_all')].sort());
     expect(await roleRow(id)).toEqual({ name, organization_id: a.id, is_default: false });
     expect(await roleCodes(id)).toEqual(['audit:view', 'clients:view_all', 'users:view']);
     const audit = await auditRows(t, 'role', id);
@@ -272,7 +262,7 @@ describe('PUT/PATCH /api/permissions/roles/:id/', () => {
     const perms = [permId.get('deals:view_all')!, permId.get('payments:view')!];
     const set = await call('PATCH', `/api/permissions/roles/${id}/`, a.users.admin.token, { permissions: perms });
     expect(set.statusCode).toBe(200);
-    expect(set.json().permissions.map(wireId).sort()).toEqual([...perms].sort());
+    expect(set.json().permissions.map((p: unknown) => wireId(p)).sort()).toEqual([...perms].sort());
     expect(await roleCodes(id)).toEqual(['deals:view_all', 'payments:view']);
     expect((await roleRow(id))!.name).toBe(name);
 

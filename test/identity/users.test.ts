@@ -7,6 +7,7 @@ import type { SQL } from 'drizzle-orm';
 import { rows, sql } from '../../src/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, auth, createOrg, createSuperAdmin, insertTestUser, login, PASSWORD, type TestOrg, type TestUser } from '../support/identity.ts';
+import { UNKNOWN_ID as UNKNOWN, MALFORMED_IDS as MALFORMED, dbId, wireId } from '../support/ids.ts';
 
 let t: TestApp;
 let a: TestOrg;
@@ -28,17 +29,6 @@ const q = <T = Record<string, unknown>>(query: SQL) => t.db.system((tx) => rows<
 const uniqueEmail = (prefix = 'new') => `${prefix}-${randomBytes(4).toString('hex')}@example.test`;
 const STRONG = 'Granite-Falcon-73!';
 const FOREIGN_ROLE = () => b.roles.get('Verifier')!;
-/** A well-formed id that names no row. */
-const UNKNOWN = '900000000000';
-/** Not ids at all: a path that cannot name a row answers 404 (never a database error). */
-const MALFORMED = ['abc', 'not-a-uuid', '0', '-1', '1.5', '1e3', '99999999999999999999'];
-/** The database's form of an id (a decimal string), whether it came from the wire or a fixture. */
-const dbId = (id: string | number) => String(id);
-/** Asserts that a response id is a JSON integer and answers it in the database's form. */
-function wireId(value: unknown): string {
-  expect(Number.isSafeInteger(value), `${JSON.stringify(value)} is a JSON integer`).toBe(true);
-  return String(value);
-}
 
 async function userRow(id: string) {
   const [u] = await q<{ email: string; first_name: string; contact_number: string; is_active: boolean; is_superuser: boolean; must_change_password: boolean; status: string; sales_target: string }>(

@@ -58,19 +58,4 @@ export function expectDuplicate(res: Answer, field: string) {
 export const hex = () => randomBytes(4).toString('hex');
 /** A well-formed id that names no record (ids are bigint identity keys). */
 export const FOREIGN_SHAPED_ID = '900000000001';
-/** Path ids that are not ids at all: each must be a plain 404, never a 500. */
-export const MALFORMED_IDS = ['undefined', 'abc', '0', '-1', '1.5', '99999999999999999999'];
-
-/**
- * Ids on the wire are JSON integers; inside PRS (and in rows read with SQL) they are decimal
- * strings. `wire(id)` is what a response must carry for an id however the test holds it;
- * `sid(id)` is what SQL gives back for it.
- */
-export const wire = (id: string | number) => Number(id);
-export const sid = (id: string | number) => String(id);
-
-/** Asserts that a response id is a JSON integer (not a numeric string) and returns it as SQL gives it. */
-export function expectWireId(value: unknown, label = 'id'): string {
-  expect(Number.isSafeInteger(value) && (value as number) > 0, `${label} ${JSON.stringify(value)} is a positive JSON integer`).toBe(true);
-  return String(value);
-}
+export { MALFORMED_IDS, wire, dbId as sid, wireId as expectWireId } from '../support/ids.ts';
