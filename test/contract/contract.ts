@@ -1,5 +1,5 @@
-// The PRS web client's API contract (a copy of shared/spec/prs-web-contract.json kept in
-// test/contract/spec/, explained in the .md beside it) as a test library: typed entries, a parser for the `fields_read` notation, a check
+// The PRS web client's API contract (prs-web-contract.json, a copy kept in test/contract/spec/,
+// explained in the .md beside it) as a test library: typed entries, a parser for the `fields_read` notation, a check
 // that a response body carries every field the client reads, and requests built the way the
 // client sends them (for Fastify's app.inject()).
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 // Kept inside the repository so that a plain clone passes its tests; refresh it with
-// `cp ../shared/spec/prs-web-contract.* test/contract/spec/` when the shared spec changes.
+// a new copy of the shared specification's contract files when that changes.
 const CONTRACT_URL = new URL('./spec/prs-web-contract.json', import.meta.url);
 
 const entrySchema = z.object({
