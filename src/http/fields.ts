@@ -42,6 +42,9 @@ export const wireNumber = z
  */
 export const idRef = z.union([z.string().trim().max(64), z.number()], { error: 'Must be a valid id.' }).transform((v) => String(v));
 
+/** A record named by its id or by a name or code (roles, permissions): a JSON integer or text, as a string. */
+export const idOrName = z.union([z.string().trim().max(100), z.number()]).transform((v) => String(v));
+
 /** Path parameter `{id}`: a malformed id is simply not found. */
 export const idParams = z.object({ id: z.string().max(64) });
 

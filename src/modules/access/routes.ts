@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requireActor } from '../../http/auth.ts';
 import { inSystem, inTenant, namesOrganisation } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
-import { idParams, isId, wireId, idRef } from '../../http/fields.ts';
+import { idParams, isId, wireId, idRef, idOrName } from '../../http/fields.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { BulkAssignBody } from '../users/schemas.ts';
 import { bulkAssignRoles } from '../users/service.ts';
@@ -25,7 +25,7 @@ const RoleOut = z.object({
 const RoleBody = z.object({
   name: z.string().trim().min(1, 'This field may not be blank.').max(100),
   description: z.string().trim().max(500).optional(),
-  permissions: z.array(z.union([z.string().max(100), z.number()]).transform((v) => String(v))).max(500).optional(),
+  permissions: z.array(idOrName).max(500).optional(),
 });
 const RolePatch = RoleBody.partial();
 
@@ -108,7 +108,7 @@ export async function accessRoutes(app: AppInstance) {
   );
   app.post(
     '/api/permissions/roles/assign/',
-    { config: { permission: 'roles:manage' }, schema: { tags, body: z.object({ user_id: idRef, role_id: z.union([z.string().max(100), z.number()]).transform((v) => String(v)) }), response: { 200: assignmentResult } } },
+    { config: { permission: 'roles:manage' }, schema: { tags, body: z.object({ user_id: idRef, role_id: idOrName }), response: { 200: assignmentResult } } },
     async (request) => inTenant(request, (ctx) => bulkAssignRoles(ctx, [request.body])),
   );
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalInput, emailField, optionalText, queryBool, wireId, idRef } from '../../http/fields.ts';
+import { decimalInput, emailField, optionalText, queryBool, wireId, idRef, idOrName } from '../../http/fields.ts';
 import { pageQueryFields } from '../../http/pagination.ts';
 import { uploadedFile } from '../../http/multipart.ts';
 
@@ -57,7 +57,7 @@ export const UserCreateBody = z.object({
   address: optionalText(500),
   password: z.string().min(1, 'This field may not be blank.').max(128).optional(),
   /** A role id (number or string) or a role name. */
-  role: z.union([z.string().trim().max(100), z.number()]).transform((v) => String(v)).optional(),
+  role: idOrName.optional(),
   organization: z.union([z.string(), z.number()]).nullable().optional(),
   is_active: z.boolean().optional(),
   sales_target: decimalInput.optional(),
@@ -74,7 +74,7 @@ export const UserUpdateBody = z.object({
   address: optionalText(500),
   status: z.enum(['active', 'inactive', 'pending', 'invited', 'suspended']).optional(),
   is_active: z.boolean().optional(),
-  role: z.union([z.string().trim().max(100), z.number()]).transform((v) => String(v)).optional(),
+  role: idOrName.optional(),
   sales_target: decimalInput.optional(),
   organization: z.union([z.string(), z.number()]).nullable().optional(),
   /** Accepted and ignored (team membership is managed under /api/team/); ids as the client sends them. */
@@ -95,5 +95,5 @@ export const ProfileUpdateBody = z.object({
 export const SalesTargetBody = z.object({ sales_target: decimalInput });
 
 export const BulkAssignBody = z.object({
-  assignments: z.array(z.object({ user_id: idRef, role_id: z.union([z.string().max(100), z.number()]).transform((v) => String(v)) })).min(1).max(500),
+  assignments: z.array(z.object({ user_id: idRef, role_id: idOrName })).min(1).max(500),
 });
