@@ -1,6 +1,9 @@
 // What a file really is, from its first bytes, and whether it carries script content. Used for
 // receipts, invoices and profile pictures: the extension must agree with the bytes.
 
+import { jpegParts, pngParts } from './image-scan.ts';
+import { pdfActiveContent } from './pdf-scan.ts';
+
 export type FileKind = 'pdf' | 'png' | 'jpeg' | 'gif' | 'webp' | 'doc' | 'docx';
 
 const SIGNATURES: { kind: FileKind; test: (b: Buffer) => boolean }[] = [
@@ -38,13 +41,49 @@ export function extensionKind(filename: string): FileKind | undefined {
   return ext ? EXTENSIONS[ext] : undefined;
 }
 
-// Markup or code that a browser or PDF viewer could execute.
-const SCRIPT_PATTERNS = [/<script[\s>]/i, /<\?php/i, /javascript:/i, /<iframe[\s>]/i, /\bon(load|error|click)\s*=/i, /<svg[\s>]/i, /<html[\s>]/i, /\/JavaScript\s*</, /\/JS\s*\(/, /\/Launch\b/];
+// Markup or code that a browser or PDF viewer could execute, long enough not to occur by
+// chance in compressed image data: matched against the whole file.
+const SCRIPT_PATTERNS = [/<script[\s>]/i, /<\?php/i, /javascript:/i, /<iframe[\s>]/i, /\bon(load|error|click)\s*=/i, /<svg[\s>]/i, /<html[\s>]/i];
 
-export function containsScript(data: Buffer): boolean {
-  // Compressed PDF streams and image data rarely match by chance; the text view catches the rest.
-  const text = data.toString('latin1');
-  return SCRIPT_PATTERNS.some((p) => p.test(text));
+// Any HTML element a browser would render, or an event handler inside a tag
+// (`<body onmouseover=…>`). Short enough to occur by chance in pixel data, so matched only
+// against an image's metadata and what follows its end marker (image-scan.ts).
+const MARKUP_PATTERNS = [
+  /<(script|iframe|svg|html|body|img|object|embed|form|meta|link|style|base|frame|frameset|applet|math|video|audio|input|button|details|marquee|isindex)(?=[\s/>])/i,
+  /<a\s[^<>]*href\s*=/i,
+  /<[a-z][^<>]*[\s"'/]on[a-z]+\s*=/i,
+];
+
+const hasScript = (text: string) => SCRIPT_PATTERNS.some((p) => p.test(text));
+const hasMarkup = (text: string) => hasScript(text) || MARKUP_PATTERNS.some((p) => p.test(text));
+
+/** The reason a file of this kind is refused for its content, or undefined. */
+export function activeContent(data: Buffer, kind: FileKind | undefined): string | undefined {
+  const scriptRefusal = 'The file contains script content and was refused.';
+  if (kind === 'pdf') {
+    const pdfRefusal = pdfActiveContent(data);
+    if (pdfRefusal) return pdfRefusal;
+  }
+  if (hasScript(data.toString('latin1'))) return scriptRefusal;
+  if (kind === 'png' || kind === 'jpeg') {
+    const parts = kind === 'png' ? pngParts(data) : jpegParts(data);
+    // A structure we cannot walk is still an image to a lenient viewer: judged by the strong patterns above.
+    if (parts && [...parts.metadata, parts.trailing].some((part) => hasMarkup(part.toString('latin1')))) return scriptRefusal;
+  }
+  return undefined;
+}
+
+/**
+ * Why a file's name is refused, or undefined. Browsers send the bare name; a path, `.`/`..`,
+ * a control character or a name of nothing but dots and spaces is a crafted request.
+ */
+export function filenameProblem(name: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  if (/[\x00-\x1f\x7f]/.test(name)) return 'The file name contains control characters.';
+  if (/[/\\]/.test(name)) return 'The file name may not contain a path.';
+  if (/^[.\s]*$/.test(name)) return 'The file name is not a valid name.';
+  if (name.length > 255) return 'The file name is longer than 255 characters.';
+  return undefined;
 }
 
 export interface FileCheck {
@@ -55,6 +94,8 @@ export interface FileCheck {
 
 /** Accepts a file only if its extension is allowed, its bytes match the extension and it carries no script. */
 export function checkUpload(file: { filename: string; data: Buffer }, allowed: readonly FileKind[], maxBytes: number): FileCheck {
+  const badName = filenameProblem(file.filename);
+  if (badName) return { ok: false, problem: badName };
   if (file.data.length === 0) return { ok: false, problem: 'The file is empty.' };
   if (file.data.length > maxBytes) return { ok: false, problem: `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB.` };
   const claimed = extensionKind(file.filename);
@@ -63,6 +104,7 @@ export function checkUpload(file: { filename: string; data: Buffer }, allowed: r
   }
   const actual = detectKind(file.data);
   if (actual !== claimed) return { ok: false, problem: 'The file content does not match its extension.' };
-  if (containsScript(file.data)) return { ok: false, problem: 'The file contains script content and was refused.' };
+  const active = activeContent(file.data, actual);
+  if (active) return { ok: false, problem: active };
   return { ok: true, kind: actual };
 }

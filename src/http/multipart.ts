@@ -5,6 +5,7 @@ import multipart from '@fastify/multipart';
 import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
 import { FORBIDDEN_KEYS, MAX_DEPTH, MESSAGES, pathError } from './input-guards.ts';
+import { filenameProblem } from '../files/detect.ts';
 import type { AppInstance } from './types.ts';
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -74,6 +75,9 @@ export function nestFormFields(flat: Record<string, unknown>): Record<string, un
 export async function registerMultipart(app: AppInstance) {
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
+    // The name as sent: busboy would cut it to its last segment and turn `..` into an empty
+    // name, which reads as "no file" — the payment was created and the file dropped.
+    preservePath: true,
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 20, fields: 200, fieldSize: 1024 * 1024 },
     async onFile(part: MultipartFile) {
       const data = await part.toBuffer();
@@ -84,8 +88,13 @@ export async function registerMultipart(app: AppInstance) {
     if (!request.isMultipart() || !request.body || typeof request.body !== 'object') return done();
     const flat = Object.create(null) as Record<string, unknown>;
     for (const [key, value] of Object.entries(request.body as Record<string, unknown>)) {
-      // An empty file input arrives as a part without a filename: treat it as absent.
-      if (value && typeof value === 'object' && 'data' in value && (value as UploadedFile).filename === '') continue;
+      if (value && typeof value === 'object' && 'data' in value) {
+        const file = value as UploadedFile;
+        // An empty file input arrives as a part without a filename or bytes: treat it as absent.
+        if (file.filename === '' && file.data.length === 0) continue;
+        const problem = filenameProblem(file.filename);
+        if (problem) return done(pathError(bracketPath(key), problem));
+      }
       flat[key] = value;
     }
     request.body = nestFormFields(flat);

@@ -6,6 +6,7 @@ import { rows, sql } from '../../src/db/database.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
+import { handPdf, jpeg, noisyPng, objectStream, pdfkitPdf, qrPng } from '../support/files.ts';
 import { PDF, PNG, createClient, createDeal, today } from '../support/sales.ts';
 
 let t: TestApp;
@@ -77,6 +78,67 @@ describe('receipt checks', () => {
     expect(storedCount()).toBe(before.files);
     expect(await paymentCount()).toBe(before.payments);
   });
+});
+
+type Upload = { filename: string; contentType: string; data: Buffer };
+const pdf = (data: Buffer, filename = 'r.pdf'): Upload => ({ filename, contentType: 'application/pdf', data });
+const png = (data: Buffer, filename = 'r.png'): Upload => ({ filename, contentType: 'image/png', data });
+const jpg = (data: Buffer): Upload => ({ filename: 'r.jpg', contentType: 'image/jpeg', data });
+const CATALOG = '<< /Type /Catalog /Pages 2 0 R >>';
+const PAGES = '<< /Type /Pages /Kids [] /Count 0 >>';
+const MARKUP = '<body onmouseover=alert(document.cookie)>';
+
+/** Refused with a 400 on the file field, nothing stored and no payment created. */
+async function expectRefused(file: Upload, message: RegExp) {
+  const before = { files: storedCount(), payments: await paymentCount() };
+  const res = await upload(file);
+  expect(res.statusCode, res.body).toBe(400);
+  expect(res.json().receipt_file[0]).toMatch(message);
+  expect(storedCount()).toBe(before.files);
+  expect(await paymentCount()).toBe(before.payments);
+}
+
+describe('receipt content filter (issue 13, defect 8)', () => {
+  it('accepts real-looking images and PDFs: noisy PNG, QR PNG, JPEG with XMP, pdfkit with an image', async () => {
+    const accepted: Upload[] = [
+      png(noisyPng()),
+      png(await qrPng()),
+      jpg(jpeg()),
+      // Markup-like bytes inside compressed pixel data occur by chance and draw nothing.
+      jpg(jpeg({ scan: Buffer.concat([Buffer.alloc(500, 0x11), Buffer.from('<img src=1 x onmouseover=1'), Buffer.alloc(500, 0x22)]) })),
+      pdf(await pdfkitPdf()),
+      pdf(await pdfkitPdf({ image: await qrPng() })),
+      pdf(handPdf('<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >>', PAGES)),
+      pdf(handPdf(CATALOG, PAGES, objectStream('3 0 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'))),
+    ];
+    for (const file of accepted) expect((await upload(file)).statusCode).toBe(201);
+  });
+
+  const refused: [string, () => Promise<Upload> | Upload, RegExp][] = [
+    ['markup after a PNG\'s IEND', async () => png(Buffer.concat([await qrPng(), Buffer.from(MARKUP)])), /script/],
+    ['markup after a noisy PNG\'s IEND', async () => png(Buffer.concat([noisyPng(), Buffer.from('<img src=x>')])), /script/],
+    ['markup after a JPEG\'s EOI', () => jpg(jpeg({ after: Buffer.from(MARKUP) })), /script/],
+    ['markup in a JPEG comment', () => jpg(jpeg({ comment: `Taken at ${MARKUP}` })), /script/],
+    ['a hex-escaped /JavaScript name', () => pdf(handPdf('<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>', PAGES, '<< /S /J#61vaScript /J#53 (app.alert(1)) >>')), /\(\/JavaScript/],
+    ['a /Launch action', () => pdf(handPdf(CATALOG, PAGES, '<< /S /Launch /F (cmd.exe) >>')), /\/Launch/],
+    ['a /SubmitForm action', () => pdf(handPdf(CATALOG, PAGES, '<< /S /SubmitForm /F (https://evil.example/) >>')), /\/SubmitForm/],
+    ['a /URI action (pdfkit link)', async () => pdf(await pdfkitPdf({ link: 'https://bank.example/' })), /\/URI/],
+    ['an /OpenAction dictionary', () => pdf(handPdf('<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /Named /N /Print >> >>', PAGES)), /\/OpenAction/],
+    ['additional actions (/AA)', () => pdf(handPdf('<< /Type /Catalog /Pages 2 0 R /AA << /WC 3 0 R >> >>', PAGES)), /\/AA/],
+    ['an embedded file', () => pdf(handPdf(CATALOG, PAGES, '<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream')), /\/EmbeddedFile/],
+    ['/JavaScript inside a compressed object stream', () => pdf(handPdf(CATALOG, PAGES, objectStream('4 0 << /S /JavaScript /JS (app.alert(1)) >>'))), /\/JavaScript/],
+    ['an escaped /Launch inside an object stream', () => pdf(handPdf(CATALOG, PAGES, objectStream('4 0 << /S /#4C#61unch /F (x.exe) >>'))), /\/Launch/],
+    ['an object stream that inflates past the limit (zip bomb)', () => pdf(handPdf(CATALOG, PAGES, objectStream(Buffer.alloc(64 * 1024 * 1024, 0x20)))), /too large when decompressed/],
+    ['an object stream that is not valid Flate data', () => pdf(handPdf(CATALOG, PAGES, Buffer.from('<< /Type /ObjStm /Filter /FlateDecode >>\nstream\nnot zlib\nendstream'))), /cannot be inspected/],
+  ];
+  for (const [name, make, message] of refused) {
+    it(`refuses ${name}`, async () => expectRefused(await make(), message));
+  }
+
+  const badNames = ['..', '.', '../r.pdf', 'dir/r.pdf', '..\\r.pdf', 'r\u0001.pdf', ' . '];
+  for (const filename of badNames) {
+    it(`refuses a file named ${JSON.stringify(filename)} instead of dropping it`, async () => expectRefused(pdf(PDF, filename), /file name/));
+  }
 });
 
 describe('receipt access', () => {
