@@ -1,6 +1,7 @@
 // The error vocabulary of the API and the one handler that turns any failure into the
 // documented body: {detail, code, message, request_id, ...field errors}.
 import { pgErrorCode, rootCause } from '../db/errors.ts';
+import { trackRouteMethods } from './method-not-allowed.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export type FieldErrors = { [field: string]: FieldErrorValue };
@@ -152,9 +153,18 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
 };
 
 export function registerErrorHandling(app: FastifyInstance, opts: { exposeStack: boolean }) {
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new AppError(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
-  );
+  const allowedMethods = trackRouteMethods(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = allowedMethods(path);
+    // A known path and another method: 405 with what it does support. A supported method that
+    // still reached here (a parameter over the router's length limit) stays a 404.
+    if (allowed.length && !allowed.includes(request.method)) {
+      const headers = { allow: allowed.join(', ') };
+      return sendError(request, reply, new AppError(405, 'method_not_allowed', `Method ${request.method} is not allowed on ${path}.`, undefined, headers));
+    }
+    return sendError(request, reply, new AppError(404, 'not_found', `No route for ${request.method} ${path}.`));
+  });
 
   app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
     if (error instanceof AppError) return sendError(request, reply, error);
