@@ -18,6 +18,9 @@ const refParams = z.object({ id: z.string().max(64) });
 const READ_ONLY = { readOnly: true };
 
 /** A deal as every deal route answers it: with payments and recent activity. */
+/** `If-Match` (the deal's version) for an edit; loose, so that every other header stays on the request. */
+const IfMatchHeaders = z.looseObject({ 'if-match': z.string().optional().describe('The version read (`3`, `"3"` or `W/"3"`): 412 when the deal changed since.') });
+
 export async function dealView(ctx: Ctx, ref: string, links: Links) {
   const deal = await deals.requireDeal(ctx, ref);
   const { payments, activity } = await deals.childrenOf(ctx, [deal.id]);
@@ -70,7 +73,7 @@ export async function dealRoutes(app: AppInstance) {
         method,
         url: `${base}:id/`,
         config: { permission: 'deals:change' },
-        schema: { tags, params: refParams, body: DealUpdateBody, response: { 200: Deal } },
+        schema: { tags, params: refParams, headers: IfMatchHeaders, body: DealUpdateBody, response: { 200: Deal } },
         handler: async (request) =>
           inTenant(request, async (ctx) => {
             const id = await deals.updateDeal(ctx, request.params.id, request.body, request.headers['if-match']);
