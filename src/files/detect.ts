@@ -1,7 +1,7 @@
 // What a file really is, from its first bytes, and whether it carries script content. Used for
 // receipts, invoices and profile pictures: the extension must agree with the bytes.
 
-import { jpegParts, pngParts } from './image-scan.ts';
+import { gifParts, jpegParts, pngParts, webpParts, type ImageParts } from './image-scan.ts';
 import { pdfActiveContent } from './pdf-scan.ts';
 
 export type FileKind = 'pdf' | 'png' | 'jpeg' | 'gif' | 'webp' | 'doc' | 'docx';
@@ -47,7 +47,7 @@ const SCRIPT_PATTERNS = [/<script[\s>]/i, /<\?php/i, /javascript:/i, /<iframe[\s
 
 // Any HTML element a browser would render, or an event handler inside a tag
 // (`<body onmouseover=…>`). Short enough to occur by chance in pixel data, so matched only
-// against an image's metadata and what follows its end marker (image-scan.ts).
+// against an image's metadata and what follows its end (image-scan.ts).
 const MARKUP_PATTERNS = [
   /<(script|iframe|svg|html|body|img|object|embed|form|meta|link|style|base|frame|frameset|applet|math|video|audio|input|button|details|marquee|isindex)(?=[\s/>])/i,
   /<a\s[^<>]*href\s*=/i,
@@ -57,6 +57,8 @@ const MARKUP_PATTERNS = [
 const hasScript = (text: string) => SCRIPT_PATTERNS.some((p) => p.test(text));
 const hasMarkup = (text: string) => hasScript(text) || MARKUP_PATTERNS.some((p) => p.test(text));
 
+const IMAGE_WALKERS: Partial<Record<FileKind, (data: Buffer) => ImageParts | undefined>> = { png: pngParts, jpeg: jpegParts, gif: gifParts, webp: webpParts };
+
 /** The reason a file of this kind is refused for its content, or undefined. */
 export function activeContent(data: Buffer, kind: FileKind | undefined): string | undefined {
   const scriptRefusal = 'The file contains script content and was refused.';
@@ -65,8 +67,9 @@ export function activeContent(data: Buffer, kind: FileKind | undefined): string 
     if (pdfRefusal) return pdfRefusal;
   }
   if (hasScript(data.toString('latin1'))) return scriptRefusal;
-  if (kind === 'png' || kind === 'jpeg') {
-    const parts = kind === 'png' ? pngParts(data) : jpegParts(data);
+  const walk = kind ? IMAGE_WALKERS[kind] : undefined;
+  if (walk) {
+    const parts = walk(data);
     // A structure we cannot walk is still an image to a lenient viewer: judged by the strong patterns above.
     if (parts && [...parts.metadata, parts.trailing].some((part) => hasMarkup(part.toString('latin1')))) return scriptRefusal;
   }

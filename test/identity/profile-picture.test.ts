@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../src/db/database.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { webp } from '../support/files.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 
 let t: TestApp;
@@ -42,6 +43,19 @@ describe('profile picture upload', () => {
     expect(pdf.statusCode).toBe(400);
     const [after] = await t.db.system((tx) => rows<{ profile_picture: string | null }>(tx, sql`SELECT profile_picture FROM users WHERE id = ${org.users.sales.id}`));
     expect(after?.profile_picture).toBe(before?.profile_picture);
+  });
+
+  it('accepts a WebP, refuses one with markup after its RIFF end or in its XMP, and a file named ".."', async () => {
+    const send = (data: Buffer, filename = 'me.webp') => patchProfile({ profile_picture: { filename, contentType: 'image/webp', data } });
+    expect((await send(webp())).statusCode).toBe(200);
+    for (const bad of [webp({ after: Buffer.from('<body onmouseover=alert(1)>') }), webp({ xmp: '<svg onload=alert(1)>' })]) {
+      const res = await send(bad);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().profile_picture[0]).toMatch(/script/);
+    }
+    const dots = await send(webp(), '..');
+    expect(dots.statusCode).toBe(400);
+    expect(dots.json().profile_picture[0]).toMatch(/file name/);
   });
 
   it('needs a token', async () => {

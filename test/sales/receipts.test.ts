@@ -6,7 +6,7 @@ import { rows, sql } from '../../src/db/database.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
-import { handPdf, jpeg, noisyPng, objectStream, pdfkitPdf, qrPng } from '../support/files.ts';
+import { gif, handPdf, jpeg, noisyPng, objectStream, pdfkitPdf, qrPng } from '../support/files.ts';
 import { PDF, PNG, createClient, createDeal, today } from '../support/sales.ts';
 
 let t: TestApp;
@@ -104,6 +104,7 @@ describe('receipt content filter (issue 13, defect 8)', () => {
       png(noisyPng()),
       png(await qrPng()),
       jpg(jpeg()),
+      { filename: 'r.gif', contentType: 'image/gif', data: gif() },
       // Markup-like bytes inside compressed pixel data occur by chance and draw nothing.
       jpg(jpeg({ scan: Buffer.concat([Buffer.alloc(500, 0x11), Buffer.from('<img src=1 x onmouseover=1'), Buffer.alloc(500, 0x22)]) })),
       pdf(await pdfkitPdf()),
@@ -118,6 +119,8 @@ describe('receipt content filter (issue 13, defect 8)', () => {
     ['markup after a PNG\'s IEND', async () => png(Buffer.concat([await qrPng(), Buffer.from(MARKUP)])), /script/],
     ['markup after a noisy PNG\'s IEND', async () => png(Buffer.concat([noisyPng(), Buffer.from('<img src=x>')])), /script/],
     ['markup after a JPEG\'s EOI', () => jpg(jpeg({ after: Buffer.from(MARKUP) })), /script/],
+    ['markup after a GIF\'s trailer', () => ({ filename: 'r.gif', contentType: 'image/gif', data: gif({ after: Buffer.from(MARKUP) }) }), /script/],
+    ['markup in a GIF comment', () => ({ filename: 'r.gif', contentType: 'image/gif', data: gif({ comment: MARKUP }) }), /script/],
     ['markup in a JPEG comment', () => jpg(jpeg({ comment: `Taken at ${MARKUP}` })), /script/],
     ['a hex-escaped /JavaScript name', () => pdf(handPdf('<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>', PAGES, '<< /S /J#61vaScript /J#53 (app.alert(1)) >>')), /\(\/JavaScript/],
     ['a /Launch action', () => pdf(handPdf(CATALOG, PAGES, '<< /S /Launch /F (cmd.exe) >>')), /\/Launch/],

@@ -100,3 +100,40 @@ export function objectStream(inner: string | Buffer): Buffer {
   const data = deflateSync(Buffer.isBuffer(inner) ? inner : Buffer.from(inner, 'latin1'));
   return Buffer.concat([Buffer.from(`<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length ${data.length} >>\nstream\n`), data, Buffer.from('\nendstream')]);
 }
+
+/** A GIF: 1×1 with a comment, then `frames` images whose data sub-blocks are noise. */
+export function gif(opts: { frames?: number; comment?: string; after?: Buffer } = {}): Buffer {
+  const subBlocks = (data: Buffer) => {
+    const out: Buffer[] = [];
+    for (let i = 0; i < data.length; i += 255) {
+      const part = data.subarray(i, i + 255);
+      out.push(Buffer.from([part.length]), part);
+    }
+    return Buffer.concat([...out, Buffer.from([0])]);
+  };
+  const frame = () => Buffer.concat([Buffer.from([0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 8]), subBlocks(randomBytes(20_000))]);
+  return Buffer.concat([
+    Buffer.from('GIF89a', 'latin1'),
+    Buffer.from([1, 0, 1, 0, 0x80, 0, 0]), // 1×1, a two-colour global table
+    Buffer.from([0, 0, 0, 255, 255, 255]),
+    Buffer.from([0x21, 0xfe]),
+    subBlocks(Buffer.from(opts.comment ?? 'Scanned by PRS test', 'latin1')),
+    ...Array.from({ length: opts.frames ?? 3 }, frame),
+    Buffer.from([0x3b]),
+    opts.after ?? Buffer.alloc(0),
+  ]);
+}
+
+/** A lossy WebP's RIFF structure: a VP8 chunk of noise and an XMP chunk, then `after`. */
+export function webp(opts: { xmp?: string; after?: Buffer } = {}): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.write(type, 0, 'latin1');
+    head.writeUInt32LE(data.length, 4);
+    return Buffer.concat([head, data, data.length % 2 ? Buffer.from([0]) : Buffer.alloc(0)]);
+  };
+  const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), chunk('VP8 ', randomBytes(30_001)), chunk('XMP ', Buffer.from(opts.xmp ?? '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>', 'latin1'))]);
+  const size = Buffer.alloc(4);
+  size.writeUInt32LE(body.length, 0);
+  return Buffer.concat([Buffer.from('RIFF', 'latin1'), size, body, opts.after ?? Buffer.alloc(0)]);
+}
