@@ -41,6 +41,8 @@ const DESCRIPTIONS: Record<number, string> = {
   412: 'The record changed since the version given in If-Match.',
   413: 'The request body is too large.',
   415: 'Unsupported Content-Type.',
+  422: 'The Idempotency-Key was already used with a different request.',
+  423: 'The account is temporarily locked after repeated failed logins.',
   429: 'Too many requests; retry after the number of seconds in Retry-After.',
   503: 'Temporarily unavailable (the database or Redis does not answer); retry after Retry-After.',
 };
@@ -52,7 +54,8 @@ type Route = Pick<RouteOptions, 'url' | 'method' | 'config' | 'schema'>;
 /**
  * Which error statuses an operation can answer, from what the route declares: authentication
  * (401, and 403/404 for tenant routes), path ids (404), a write (409, and 413/415 with a body),
- * an If-Match header (412), public routes (429: login, registration and the like are throttled).
+ * an If-Match header (412), a create (422: Idempotency-Key reused), public routes (429: login,
+ * registration and the like are throttled; 423 a locked account on the sign-in steps).
  * Every operation can answer 400 (query and path values are checked too) and 503.
  */
 export function errorStatuses(route: Route, method: string): number[] {
@@ -70,6 +73,8 @@ export function errorStatuses(route: Route, method: string): number[] {
   if (write) statuses.push(409);
   if ('if-match' in headers) statuses.push(412);
   if (body) statuses.push(413, 415);
+  if (method === 'POST') statuses.push(422); // creates take an Idempotency-Key
+  if (auth !== 'required' && url.startsWith('/api/auth/')) statuses.push(423);
   if (auth !== 'required') statuses.push(429);
   return statuses.sort((a, b) => a - b);
 }

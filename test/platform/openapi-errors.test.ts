@@ -99,12 +99,16 @@ describe('declared error answers are what the app sends', () => {
     expectDeclared('/api/clients/', 'post', await post('<client/>', { ...admin(), 'content-type': 'application/xml' }), 415);
   });
 
-  it('404 on GET /api/clients/{id}/ and 412 on a stale If-Match', async () => {
+  it('404 on GET /api/clients/{id}/, 412 on a stale If-Match, 422 on a reused Idempotency-Key', async () => {
     expectDeclared('/api/clients/{id}/', 'get', await t.app.inject({ method: 'GET', url: '/api/clients/999999999/', headers: admin() }), 404);
     const client = await createClient(t, org.users.admin.token);
     const deal = await createDeal(t, org.users.admin.token, client.id);
     const stale = await t.app.inject({ method: 'PATCH', url: `/api/deals/${deal.id}/`, headers: { ...admin(), 'if-match': String(deal.version + 5) }, payload: { deal_name: 'Renamed' } });
     expectDeclared('/api/deals/{id}/', 'patch', stale, 412);
+    const create = (deal_name: string) =>
+      t.app.inject({ method: 'POST', url: '/api/deals/', headers: { ...admin(), 'idempotency-key': 'openapi-422-key' }, payload: { client_id: client.id, deal_name, deal_value: '10.00', currency: 'USD', deal_date: '2026-12-01', payment_method: 'bank', source_type: 'referral' } });
+    expect((await create('First')).statusCode).toBe(201);
+    expectDeclared('/api/deals/', 'post', await create('Second'), 422);
   });
 
   it('400 as a bare field map on a web-client route that answers so', async () => {
