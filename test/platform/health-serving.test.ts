@@ -8,6 +8,8 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp({ env: { HEALTH_DB_TIMEOUT_MS: '200', HEALTH_EVENT_LOOP_MAX_MS: '2500' } });
+  await t.app.inject({ method: 'GET', url: '/api/health/' }); // the first answer compiles its serialiser
+  t.app.health.start(); // as listening does (app.inject never listens)
 });
 afterAll(() => t.close());
 

@@ -12,9 +12,18 @@ export class HealthMonitor {
   private lastTick = performance.now();
   /** [time, lag] of the ticks that came late within the window. */
   private lateTicks: [number, number][] = [];
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly eventLoopMaxMs: number) {
+  constructor(readonly eventLoopMaxMs: number) {}
+
+  /**
+   * Starts measuring (idempotent): once the server listens, since loading and compiling at start
+   * (plugins, OpenAPI document, schemas) stall the loop for seconds without a request waiting.
+   */
+  start(): void {
+    if (this.timer) return;
+    this.lastTick = performance.now();
+    this.lateTicks = [];
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
@@ -27,8 +36,9 @@ export class HealthMonitor {
     this.lateTicks = this.lateTicks.filter(([at]) => now - at <= WINDOW_MS);
   }
 
-  /** The longest stall of the last ten seconds, the one in progress included (ms). */
+  /** The longest stall of the last ten seconds, the one in progress included (ms); 0 before start. */
   eventLoopDelayMs(): number {
+    if (!this.timer) return 0;
     const now = performance.now();
     const current = Math.max(0, now - this.lastTick - TICK_MS);
     return Math.round(Math.max(current, ...this.lateTicks.filter(([at]) => now - at <= WINDOW_MS).map(([, lag]) => lag)));
@@ -43,14 +53,9 @@ export class HealthMonitor {
     this.drainingSince ??= Date.now();
   }
 
-  /** Forgets stalls so far: starting up (loading, compiling) is not a stall of a serving process. */
-  reset(): void {
-    this.lastTick = performance.now();
-    this.lateTicks = [];
-  }
-
   stop(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
   }
 }
 
@@ -63,8 +68,8 @@ declare module 'fastify' {
 /** One monitor per application; closing the application marks it draining and stops it. */
 export function registerHealthMonitor(app: FastifyInstance, eventLoopMaxMs: number): void {
   app.decorate('health', new HealthMonitor(eventLoopMaxMs));
-  app.addHook('onReady', (done) => {
-    app.health.reset();
+  app.addHook('onListen', (done) => {
+    app.health.start();
     done();
   });
   app.addHook('preClose', (done) => {
