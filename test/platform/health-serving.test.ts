@@ -7,7 +7,9 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ env: { HEALTH_DB_TIMEOUT_MS: '200', HEALTH_EVENT_LOOP_MAX_MS: '2500' } });
+  // No event-loop verdict here: on a loaded machine PGlite's queries (WebAssembly on this thread)
+  // stall the loop for real; the stall test below has an application of its own.
+  t = await createTestApp({ env: { HEALTH_DB_TIMEOUT_MS: '200', HEALTH_EVENT_LOOP_MAX_MS: '600000' } });
   await t.app.inject({ method: 'GET', url: '/api/health/' }); // the first answer compiles its serialiser
   t.app.health.start(); // as listening does (app.inject never listens)
 });
@@ -23,10 +25,10 @@ describe('health reflects whether the process can serve', () => {
   });
 
   it('is 503 while no database connection can be had within the bound', async () => {
-    // Hold the only connection (PGlite; on PostgreSQL every pooled one would be busy alike).
+    // Hold every connection: PGlite's one, or the test pool's five on PostgreSQL (test/support/app.ts).
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const holding = t.db.system(() => held);
+    const holding = Promise.all(Array.from({ length: t.db.kind === 'postgres' ? 5 : 1 }, () => t.db.system(() => held)));
     try {
       const res = await health();
       expect(res.statusCode).toBe(503);
@@ -39,7 +41,11 @@ describe('health reflects whether the process can serve', () => {
     expect((await health()).statusCode).toBe(200);
   });
 
-  it('is 503 after the event loop stalled beyond the threshold', { timeout: 20_000 }, async () => {
+  it('is 503 after the event loop stalled beyond the threshold', { timeout: 60_000 }, async () => {
+    const stalled = await createTestApp({ env: { HEALTH_EVENT_LOOP_MAX_MS: '2500' } });
+    const health = () => stalled.app.inject({ method: 'GET', url: '/api/health/' });
+    await health();
+    stalled.app.health.start();
     const until = Date.now() + 3000;
     while (Date.now() < until) {
       // a synchronous stall, as a runaway computation would cause
@@ -50,6 +56,7 @@ describe('health reflects whether the process can serve', () => {
     expect(res.json().checks.event_loop).toBe('blocked');
     expect(res.json().checks.event_loop_delay_ms).toBeGreaterThan(2500);
     expect(res.json().reasons).toEqual([expect.stringMatching(/event loop stalled/)]);
+    await stalled.close();
   });
 
   it('is 503 once the process is draining for shutdown', async () => {

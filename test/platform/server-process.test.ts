@@ -13,7 +13,7 @@ describe('server process', () => {
     const server = startServer({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), 'prs-srv-')), SEED_DEMO_DATA: 'false' });
     // A first start creates the embedded database and runs every migration: slow on a busy
     // CI machine (over 40 s seen while the other suites ran), so wait generously.
-    const health = await waitForHealth(port, 150_000);
+    const health = await waitForHealth(port, 150_000, 200);
     expect(health?.status, server.output()).toBe(200);
     expect(await health?.json()).toMatchObject({ status: 'ok', database_kind: 'pglite' });
     const ui = await fetch(`http://127.0.0.1:${port}/swagger/`);
