@@ -3,6 +3,7 @@
 // server is restarted: PRS stays up, a request that lost its connection answers 503 with
 // Retry-After in the error format (never a 500, never a dropped connection), and once the
 // database is back every request succeeds again.
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresCluster, faultSuiteUnavailable } from './support/postgres.ts';
 import { createClientRequest, login, sleep, startPrs, tally, underLoad, type Outcome, type Prs } from './support/load.ts';
@@ -21,6 +22,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   prs?.process.child.kill('SIGKILL');
+  if (prs) rmSync(prs.dataDir, { recursive: true, force: true });
   cluster?.destroy();
 });
 

@@ -4,7 +4,7 @@
 // its receipt file or its invoice row, no receipt file without its payment, no pending marks, and
 // every deal's derived money (verified total, payment count, payment status) equals a rebuild from
 // its payment rows.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartPayload } from '../contract/contract.ts';
@@ -23,6 +23,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   prs?.process.child.kill('SIGKILL');
+  if (prs) rmSync(prs.dataDir, { recursive: true, force: true });
   cluster?.destroy();
 });
 

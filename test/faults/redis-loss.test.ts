@@ -2,6 +2,7 @@
 // cache's invalidations): PRS stays up and keeps serving every request (Redis is not needed for
 // correctness), health reports `redis: unavailable` with 503 meanwhile, and once redis-server is
 // back on its port PRS reconnects and health is 200 again.
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { REDIS_BINARY, REDIS_WANTED, freePort, startRedis, stopRedis } from '../support/redis.ts';
@@ -24,6 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   prs?.process.child.kill('SIGKILL');
+  if (prs) rmSync(prs.dataDir, { recursive: true, force: true });
   if (redis) await stopRedis(redis);
   cluster?.destroy();
 });
