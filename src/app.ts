@@ -20,6 +20,7 @@ import { parseJsonBody, registerInputGuards } from './http/input-guards.ts';
 import { LocalFileStorage, type FileStorage } from './files/storage.ts';
 import { S3FileStorage } from './files/s3-storage.ts';
 import { mediaRoutes } from './files/routes.ts';
+import { registerHealthMonitor } from './modules/health/monitor.ts';
 import { UrlSigner } from './files/signed-urls.ts';
 import { accessRoutes } from './modules/access/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
@@ -104,6 +105,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   app.decorate('appVersion', VERSION);
   app.decorate('files', files ?? (config.s3 ? new S3FileStorage(config.s3) : new LocalFileStorage(`${config.dataDir}/media`)));
   app.decorate('urlSigner', new UrlSigner(config.secretKey));
+  registerHealthMonitor(app, config.healthEventLoopMaxMs);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id).headers(SECURITY_HEADERS);
     done();

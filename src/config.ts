@@ -63,6 +63,10 @@ const EnvSchema = z
     PAYMENT_REMINDER_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
     WS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     HEAP_GROWTH_PERCENT: z.coerce.number().int('must be an integer').min(0).max(300, 'must be at most 300').default(50),
+    DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int('must be an integer').min(100).max(600_000).default(10_000),
+    HEALTH_DB_TIMEOUT_MS: z.coerce.number().int('must be an integer').min(50).max(60_000).default(2000),
+    HEALTH_EVENT_LOOP_MAX_MS: z.coerce.number().int('must be an integer').min(10).max(600_000).default(1000),
+    UPLOAD_SWEEP_GRACE_SECONDS: z.coerce.number().int('must be an integer').min(0).max(30 * 86400).default(3600),
   })
   .refine((e) => e.API_PAGE_SIZE <= e.API_MAX_PAGE_SIZE, {
     path: ['API_PAGE_SIZE'],
@@ -113,6 +117,13 @@ export interface Config {
   wsTokenTtl: number;
   /** How far V8 lets the heap grow past the live data before a full collection; 0 = V8's own choice. */
   heapGrowthPercent: number;
+  /** PostgreSQL: how long a unit of work waits for a pooled connection before a 503. */
+  dbAcquireTimeoutMs: number;
+  /** Health: the database must answer within this; the event loop must not have stalled longer. */
+  healthDbTimeoutMs: number;
+  healthEventLoopMaxMs: number;
+  /** A stored file no row references is removed by the sweep once its upload is this old. */
+  uploadSweepGraceSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -190,6 +201,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     paymentReminderHours: e.PAYMENT_REMINDER_HOURS,
     wsTokenTtl: e.WS_TOKEN_TTL_SECONDS,
     heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
+    dbAcquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
+    healthDbTimeoutMs: e.HEALTH_DB_TIMEOUT_MS,
+    healthEventLoopMaxMs: e.HEALTH_EVENT_LOOP_MAX_MS,
+    uploadSweepGraceSeconds: e.UPLOAD_SWEEP_GRACE_SECONDS,
   };
 }
 

@@ -23,7 +23,7 @@ async function main() {
   // MB of garbage under load. A fixed growth keeps it near the live data (docs/performance.md).
   if (config.heapGrowthPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowthPercent}`);
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, transactionPooler: config.dbTransactionPooler });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, transactionPooler: config.dbTransactionPooler, acquireTimeoutMs: config.dbAcquireTimeoutMs });
   await prepareDatabase(db);
   const app = await buildApp({ config, db });
   await startupTasks(app);
@@ -34,6 +34,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    app.health.beginDraining(); // health answers 503 from now on
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {

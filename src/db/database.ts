@@ -8,6 +8,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
+import { isConnectionLoss } from './errors.ts';
 
 /** The query handle every repo receives: a Drizzle database bound to one transaction. */
 export type Tx = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -161,6 +162,11 @@ class PostgresDriver implements Driver {
   private static async run<T>(pool: pg.Pool, fn: (conn: Connection) => Promise<T>, stateless: boolean): Promise<T> {
     const client = await pool.connect();
     let broken = false;
+    // A checked-out client has no listener of the pool's: a connection lost between two queries
+    // (server restart, pg_terminate_backend) emits 'error' on it, which would end the process.
+    // The error fails this use (its next query rejects) and the client is discarded, not reused.
+    const onError = () => void (broken = true);
+    client.on('error', onError);
     try {
       const exec = async (text: string) => void (await client.query(text));
       if (stateless) return await fn({ db: drizzlePg(client) as unknown as Tx, exec });
@@ -168,9 +174,10 @@ class PostgresDriver implements Driver {
       state.conn ??= { db: drizzlePg(preparing(client, state)) as unknown as Tx, exec, session: state };
       return await fn(state.conn);
     } catch (err) {
-      broken = isConnectionError(err);
+      broken ||= isConnectionLoss(err);
       throw err;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
@@ -216,9 +223,13 @@ function preparing(client: pg.PoolClient, cache: ConnectionState): pg.PoolClient
   return wrapped;
 }
 
-function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'ECONNRESET' || code === '57P01' || code === 'EPIPE';
+
+/** No connection answered within the bound (health checks). */
+export class DatabaseTimeout extends Error {
+  constructor(ms: number) {
+    super(`the database did not answer within ${ms} ms`);
+    this.name = 'DatabaseTimeout';
+  }
 }
 
 export class Database {
@@ -284,8 +295,20 @@ export class Database {
     });
   }
 
-  async ping(): Promise<void> {
-    await this.driver.withConnection((conn) => conn.exec('SELECT 1'));
+  /** Answers once a connection ran `SELECT 1`; rejects after `timeoutMs` (pool exhausted or stuck). */
+  async ping(timeoutMs?: number): Promise<void> {
+    const ping = this.driver.withConnection((conn) => conn.exec('SELECT 1'));
+    if (!timeoutMs) return ping;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DatabaseTimeout(timeoutMs)), timeoutMs);
+    });
+    ping.catch(() => undefined); // a late failure after the timeout answered is not unhandled
+    try {
+      return await Promise.race([ping, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): Promise<void> {
@@ -305,6 +328,8 @@ export interface OpenOptions {
    * connection may land on different server connections.
    */
   transactionPooler?: boolean;
+  /** PostgreSQL: how long a unit of work waits for a pooled connection (ms). */
+  acquireTimeoutMs?: number;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
@@ -316,8 +341,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   };
   if (options.pglite) return pglite(options.pglite);
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // An idle client that errors (server restart) must not crash the process.
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      // A request waits this long for a connection (pool exhausted, server unreachable), then
+      // fails with 503 instead of queueing without end.
+      connectionTimeoutMillis: options.acquireTimeoutMs ?? 10_000,
+    });
+    // An idle client that errors (server restart) must not crash the process; the pool drops it.
     pool.on('error', () => undefined);
     return new Database(new PostgresDriver(pool, options.transactionPooler === true));
   }

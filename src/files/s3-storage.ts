@@ -1,8 +1,8 @@
 // S3-compatible object storage (AWS S3, MinIO, Ceph, …) for uploaded files, chosen when
-// S3_BUCKET is configured. Path-style URLs, signed with AWS Signature V4.
-import { randomUUID } from 'node:crypto';
+// S3_BUCKET is configured. Path-style URLs, signed with AWS Signature V4. Pending marks (see
+// FileStorage) are empty objects under `pending/`, listed by the sweep with ListObjectsV2.
 import { AwsClient } from 'aws4fetch';
-import type { FileStorage } from './storage.ts';
+import { newStorageKey, type FileStorage } from './storage.ts';
 
 export interface S3Settings {
   endpoint: string;
@@ -12,7 +12,8 @@ export interface S3Settings {
   secretAccessKey: string;
 }
 
-const KEY_RE = /^[a-z_]+\/[0-9a-f-]{36}\.[a-z0-9]+$/;
+const KEY_RE = /^(pending\/)?[a-z_]+\/[0-9a-f-]{36}\.[a-z0-9]+$/;
+const PENDING = 'pending/';
 
 export class S3FileStorage implements FileStorage {
   private readonly client: AwsClient;
@@ -29,10 +30,20 @@ export class S3FileStorage implements FileStorage {
     return `${this.base}/${key}`;
   }
 
-  async put(folder: string, extension: string, data: Buffer): Promise<string> {
-    const key = `${folder}/${randomUUID()}.${extension}`;
+  private async write(key: string, data: Buffer): Promise<void> {
     const res = await this.client.fetch(this.url(key), { method: 'PUT', body: data, headers: { 'content-length': String(data.length) } });
     if (!res.ok) throw new Error(`object storage refused the upload (${res.status})`);
+  }
+
+  private async delete(key: string): Promise<void> {
+    const res = await this.client.fetch(this.url(key), { method: 'DELETE' });
+    if (!res.ok && res.status !== 404) throw new Error(`object storage delete failed (${res.status})`);
+  }
+
+  async put(folder: string, extension: string, data: Buffer): Promise<string> {
+    const key = newStorageKey(folder, extension);
+    await this.write(`${PENDING}${key}`, Buffer.alloc(0));
+    await this.write(key, data);
     return key;
   }
 
@@ -44,7 +55,31 @@ export class S3FileStorage implements FileStorage {
   }
 
   async remove(key: string): Promise<void> {
-    const res = await this.client.fetch(this.url(key), { method: 'DELETE' });
-    if (!res.ok && res.status !== 404) throw new Error(`object storage delete failed (${res.status})`);
+    await this.delete(key);
+    await this.settle(key);
+  }
+
+  async settle(key: string): Promise<void> {
+    await this.delete(`${PENDING}${key}`);
+  }
+
+  async pending(olderThanMs: number, limit = 1000): Promise<string[]> {
+    const cutoff = Date.now() - olderThanMs;
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const query = new URLSearchParams({ 'list-type': '2', prefix: PENDING, 'max-keys': '1000', ...(token ? { 'continuation-token': token } : {}) });
+      const res = await this.client.fetch(`${this.base}?${query}`, { method: 'GET' });
+      if (!res.ok) throw new Error(`object storage list failed (${res.status})`);
+      const xml = await res.text();
+      for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        const key = /<Key>([^<]*)<\/Key>/.exec(entry!)?.[1]?.slice(PENDING.length);
+        const modified = Date.parse(/<LastModified>([^<]*)<\/LastModified>/.exec(entry!)?.[1] ?? '');
+        if (key && KEY_RE.test(key) && modified <= cutoff) keys.push(key);
+        if (keys.length >= limit) return keys;
+      }
+      token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] : undefined;
+    } while (token);
+    return keys;
   }
 }

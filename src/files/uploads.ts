@@ -32,6 +32,12 @@ export class UploadBatch {
     return key;
   }
 
+  /** The work committed: its files are referenced and no longer pending (best effort; else the sweep settles them). */
+  async settle(): Promise<void> {
+    await Promise.all(this.stored.map((k) => this.storage.settle(k).catch(() => undefined)));
+    this.stored.length = 0;
+  }
+
   /** Removes everything stored by this batch (the work it belonged to failed). */
   async discard(): Promise<void> {
     await Promise.all(this.stored.map((k) => this.storage.remove(k).catch(() => undefined)));

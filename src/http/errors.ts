@@ -1,6 +1,6 @@
 // The error vocabulary of the API and the one handler that turns any failure into the
 // documented body: {detail, code, message, request_id, ...field errors}.
-import { pgErrorCode, rootCause } from '../db/errors.ts';
+import { isConnectionLoss, pgErrorCode, rootCause } from '../db/errors.ts';
 import { trackRouteMethods } from './method-not-allowed.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -39,6 +39,10 @@ export const tooManyRequests = (retryAfterSeconds: number, detail?: string) =>
   new AppError(429, 'throttled', detail ?? `Too many requests. Try again in ${retryAfterSeconds} seconds.`, undefined, {
     'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
   });
+
+/** The database (or another dependency) cannot be reached right now: retry after a few seconds. */
+export const serviceUnavailable = (detail = 'The service is temporarily unavailable (database connection lost); retry shortly.', retryAfterSeconds = 5) =>
+  new AppError(503, 'service_unavailable', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
 
 /**
  * One field's error as DRF would write it: `{field: ["message"]}`. A dotted path nests it the
@@ -190,6 +194,7 @@ export function registerErrorHandling(app: FastifyInstance, opts: { exposeStack:
 
 /** Database conditions that are the client's doing, when a service did not catch them itself. */
 function databaseErrorToAppError(error: unknown): AppError | undefined {
+  if (isConnectionLoss(error)) return serviceUnavailable();
   switch (pgErrorCode(error)) {
     case '23505':
       return conflict('A record with these values already exists.', 'duplicate');

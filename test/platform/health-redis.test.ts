@@ -67,6 +67,7 @@ describe('health without Redis configured', () => {
     expect(res.body).toEqual({
       status: 'ok', database: 'ok', database_kind: expect.stringMatching(/^(pglite|postgres)$/), redis: 'not_configured',
       version: expect.any(String), uptime_seconds: expect.any(Number),
+      checks: { database: 'ok', event_loop: 'ok', event_loop_delay_ms: expect.any(Number), draining: false }, reasons: [],
     });
   });
 });
@@ -89,7 +90,8 @@ describe('health with REDIS_URL pointing at a closed port', () => {
     const res = await health(t);
     expect(res).toEqual({
       code: 503,
-      body: { status: 'unhealthy', database: 'ok', database_kind: expect.any(String), redis: 'unavailable', version: expect.any(String), uptime_seconds: expect.any(Number) },
+      body: { status: 'unhealthy', database: 'ok', database_kind: expect.any(String), redis: 'unavailable', version: expect.any(String), uptime_seconds: expect.any(Number),
+        checks: expect.objectContaining({ database: 'ok' }), reasons: ['redis unavailable'] },
     });
   });
 

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/db/database.ts';
 import { S3FileStorage } from '../../src/files/s3-storage.ts';
+import { sweepOrphanUploads } from '../../src/files/sweep.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
@@ -75,5 +77,19 @@ describe('S3-compatible storage', () => {
     const listing = await fetch(`${endpoint}/${BUCKET}?list-type=2&prefix=receipts/`).then((r) => r.text());
     const keys = [...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
     expect(keys).toHaveLength(1); // only the receipt of the previous test
+  });
+
+  it('sweeps an object whose request never committed, and settles the referenced ones (issue 13 defect 7)', async () => {
+    const s = storage();
+    const orphan = await s.put('receipts', 'pdf', PDF);
+    const kept = await s.put('receipts', 'pdf', PDF);
+    await t.db.system((tx) => tx.execute(sql`UPDATE users SET profile_picture = ${`/media/${kept}`} WHERE id = ${org.users.sales.id}`));
+    expect(await s.pending(0)).toEqual(expect.arrayContaining([orphan, kept]));
+    expect(await sweepOrphanUploads(t.app, 3600)).toEqual({ removed: 0, kept: 0 });
+    const swept = await sweepOrphanUploads(t.app, 0);
+    expect(swept.removed).toBeGreaterThanOrEqual(1);
+    expect(await s.read(orphan)).toBeUndefined();
+    expect((await s.read(kept))?.equals(PDF)).toBe(true);
+    expect(await s.pending(0)).toEqual([]);
   });
 });

@@ -1,36 +1,11 @@
 // The real entry point as `npm start` runs it: starts on an empty data directory, answers
 // health, serves Swagger UI, stops cleanly on SIGTERM; refuses bad configuration by name.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
+import { freePort } from '../support/redis.ts';
+import { startServer, waitForHealth } from '../support/server-process.ts';
 
 describe('server process', () => {
   it('starts on a fresh data directory, serves health and Swagger UI, and shuts down on SIGTERM', async () => {
@@ -38,13 +13,7 @@ describe('server process', () => {
     const server = startServer({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), 'prs-srv-')), SEED_DEMO_DATA: 'false' });
     // A first start creates the embedded database and runs every migration: slow on a busy
     // CI machine (over 40 s seen while the other suites ran), so wait generously.
-    const deadline = Date.now() + 150_000;
-    let health: Response | undefined;
-    while (Date.now() < deadline) {
-      health = await fetch(`http://127.0.0.1:${port}/api/health/`).catch(() => undefined);
-      if (health) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const health = await waitForHealth(port, 150_000, 200);
     expect(health?.status, server.output()).toBe(200);
     expect(await health?.json()).toMatchObject({ status: 'ok', database_kind: 'pglite' });
     const ui = await fetch(`http://127.0.0.1:${port}/swagger/`);

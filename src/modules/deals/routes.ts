@@ -27,11 +27,13 @@ export async function dealView(ctx: Ctx, ref: string, links: Links) {
   return presentDeal(deal, payments, activity, links);
 }
 
-/** Runs work that may store files, removing them again if the work fails. */
+/** Runs work that may store files, settling them once it committed and removing them if it fails. */
 export async function withUploads<T>(request: FastifyRequest, fn: (uploads: UploadBatch) => Promise<T>): Promise<T> {
   const uploads = new UploadBatch(request.server.files);
   try {
-    return await fn(uploads);
+    const result = await fn(uploads);
+    await uploads.settle();
+    return result;
   } catch (err) {
     await uploads.discard();
     throw err;
