@@ -38,6 +38,7 @@ const EnvSchema = z
     SEED_DEMO_DATA: bool.optional(),
     JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
     JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86400).default(7 * 86400),
+    JWT_REFRESH_GRACE_SECONDS: z.coerce.number().int('must be an integer').min(0).max(300, 'must be at most 300').default(30),
     SESSION_TTL_SECONDS: z.coerce.number().int().min(300).max(365 * 86400).default(14 * 86400),
     // Capped at 10 minutes: the TTL bounds staleness only where no invalidation reaches (direct SQL, CLI).
     AUTH_CACHE_TTL_MS: z.coerce.number().int('must be an integer').min(0).max(600_000, 'must be at most 600000').optional(),
@@ -95,6 +96,8 @@ export interface Config {
   seedDemoData: boolean;
   jwtAccessTtl: number;
   jwtRefreshTtl: number;
+  /** Seconds a rotated refresh token still answers the pair it was rotated into (concurrent tabs). */
+  jwtRefreshGrace: number;
   sessionTtl: number;
   /** Lifetime of a cached resolved actor; 0 reads the session on every request. */
   authCacheTtlMs: number;
@@ -168,6 +171,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
     jwtAccessTtl: e.JWT_ACCESS_TTL_SECONDS,
     jwtRefreshTtl: e.JWT_REFRESH_TTL_SECONDS,
+    jwtRefreshGrace: e.JWT_REFRESH_GRACE_SECONDS,
     sessionTtl: e.SESSION_TTL_SECONDS,
     // Off by default under NODE_ENV=test: suites change sessions, roles and memberships with direct
     // SQL, which announces nothing; test/identity/actor-cache.test.ts turns it on.

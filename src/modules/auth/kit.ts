@@ -15,6 +15,8 @@ export interface AuthKit {
   settings: {
     sessionTtlSeconds: number;
     refreshTtlSeconds: number;
+    /** How long a rotated refresh token still answers the pair it was rotated into. */
+    refreshGraceSeconds: number;
     passwordExpiryDays: number;
     failuresPerEmail: number;
     failuresPerIp: number;
@@ -34,6 +36,7 @@ export function createAuthKit(config: Config, counters: CounterStore = new Memor
     settings: {
       sessionTtlSeconds: config.sessionTtl,
       refreshTtlSeconds: config.jwtRefreshTtl,
+      refreshGraceSeconds: config.jwtRefreshGrace,
       passwordExpiryDays: config.passwordExpiryDays,
       failuresPerEmail: config.loginFailuresPerEmail,
       failuresPerIp: config.loginFailuresPerIp,
