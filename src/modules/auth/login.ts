@@ -149,11 +149,12 @@ export async function loginWithPassword(kit: AuthKit, db: SystemDb, meta: Reques
     }
     if (!user.organization_id && !user.is_superuser) return forbidden('This account belongs to no active organisation.', 'no_organization');
     await tx.execute(sql`UPDATE users SET failed_login_count = 0 WHERE id = ${user.id}`);
-    await clearLoginFailures(kit.counters, email, meta.ip);
     if (user.totp_enabled) {
+      // The budget is cleared only once the code is right too: a password alone buys no guesses.
       const mfaToken = await newChallenge(kit, tx, user.id, 'mfa');
       return { requires_otp: true, user_type: userType(user), mfa_token: mfaToken, email: user.email, message: 'Enter the code from your authenticator app.' };
     }
+    await clearLoginFailures(kit.counters, email, meta.ip);
     return finishLogin(kit, tx, meta, user);
   });
   if (result instanceof AppError) throw result;
@@ -217,6 +218,7 @@ export async function verifySecondFactor(
       return new AppError(400, 'invalid_otp', 'Invalid or expired code.', { otp: ['Invalid or expired code.'] });
     }
     await tx.execute(sql`UPDATE auth_challenges SET consumed_at = now() WHERE id = ${challenge.id}`);
+    await clearLoginFailures(kit.counters, user.email, meta.ip);
     return finishLogin(kit, tx, meta, user);
   });
   if (result instanceof AppError) throw result;
