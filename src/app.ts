@@ -125,7 +125,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   registerMetrics(app);
   await registerOpenApi(app);
 
-  const kit = authKit ?? createAuthKit(config);
+  const kit = authKit ?? createAuthKit(config, undefined, (message, err) => app.log.warn({ err }, message));
   registerAuthentication(app, kit.jwt);
   await registerMultipart(app);
   registerInputGuards(app);

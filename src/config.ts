@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
+import type { LoginPolicy } from './modules/auth/login-throttle.ts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
@@ -38,13 +39,17 @@ const EnvSchema = z
     SEED_DEMO_DATA: bool.optional(),
     JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
     JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86400).default(7 * 86400),
+    JWT_REFRESH_GRACE_SECONDS: z.coerce.number().int('must be an integer').min(0).max(300, 'must be at most 300').default(30),
     SESSION_TTL_SECONDS: z.coerce.number().int().min(300).max(365 * 86400).default(14 * 86400),
     // Capped at 10 minutes: the TTL bounds staleness only where no invalidation reaches (direct SQL, CLI).
     AUTH_CACHE_TTL_MS: z.coerce.number().int('must be an integer').min(0).max(600_000, 'must be at most 600000').optional(),
     PASSWORD_EXPIRY_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
-    LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+    LOGIN_FAILURES_PER_EMAIL_IP: z.coerce.number().int().min(1).default(5),
     LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
-    LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).default(10),
+    LOGIN_EMAIL_FREE_FAILURES: z.coerce.number().int().min(1).default(10),
+    LOGIN_EMAIL_MAX_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+    LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).default(20),
+    LOCKOUT_MIN_IPS: z.coerce.number().int().min(1).default(3),
     LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(30),
     S3_ENDPOINT: z.string().regex(/^https?:\/\/.+/, 'must be an http(s) URL').optional(),
     S3_BUCKET: z.string().min(3).max(63).optional(),
@@ -99,15 +104,15 @@ export interface Config {
   seedDemoData: boolean;
   jwtAccessTtl: number;
   jwtRefreshTtl: number;
+  /** Seconds a rotated refresh token still answers the pair it was rotated into (concurrent tabs). */
+  jwtRefreshGrace: number;
   sessionTtl: number;
   /** Lifetime of a cached resolved actor; 0 reads the session on every request. */
   authCacheTtlMs: number;
   passwordExpiryDays: number;
   bodyLimit: number;
-  loginFailuresPerEmail: number;
-  loginFailuresPerIp: number;
-  lockoutThreshold: number;
-  lockoutMinutes: number;
+  /** Login throttling and lockout (src/modules/auth/login-throttle.ts). */
+  login: LoginPolicy;
   s3: { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string } | undefined;
   /** SMTP delivery; undefined keeps e-mail in the outbox for administrators to read. */
   smtp: { host: string; port: number; user: string | undefined; password: string | undefined; useTls: boolean; useSsl: boolean } | undefined;
@@ -179,16 +184,22 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
     jwtAccessTtl: e.JWT_ACCESS_TTL_SECONDS,
     jwtRefreshTtl: e.JWT_REFRESH_TTL_SECONDS,
+    jwtRefreshGrace: e.JWT_REFRESH_GRACE_SECONDS,
     sessionTtl: e.SESSION_TTL_SECONDS,
     // Off by default under NODE_ENV=test: suites change sessions, roles and memberships with direct
     // SQL, which announces nothing; test/identity/actor-cache.test.ts turns it on.
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS ?? 30_000,
     passwordExpiryDays: e.PASSWORD_EXPIRY_DAYS,
     bodyLimit: e.BODY_LIMIT_BYTES,
-    loginFailuresPerEmail: e.LOGIN_FAILURES_PER_EMAIL,
-    loginFailuresPerIp: e.LOGIN_FAILURES_PER_IP,
-    lockoutThreshold: e.LOCKOUT_THRESHOLD,
-    lockoutMinutes: e.LOCKOUT_MINUTES,
+    login: {
+      failuresPerEmailIp: e.LOGIN_FAILURES_PER_EMAIL_IP,
+      failuresPerIp: e.LOGIN_FAILURES_PER_IP,
+      emailFreeFailures: e.LOGIN_EMAIL_FREE_FAILURES,
+      emailMaxDelaySeconds: e.LOGIN_EMAIL_MAX_DELAY_SECONDS,
+      lockoutThreshold: e.LOCKOUT_THRESHOLD,
+      lockoutMinIps: e.LOCKOUT_MIN_IPS,
+      lockoutMinutes: e.LOCKOUT_MINUTES,
+    },
     s3:
       e.S3_BUCKET && e.S3_ENDPOINT && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
         ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }

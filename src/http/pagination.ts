@@ -3,8 +3,22 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-// `?page=abc` coerces to NaN: the same message as 1.5, naming the field.
-const positiveInt = z.coerce.number('A valid integer is required.').int('A valid integer is required.').min(1, 'Ensure this value is greater than or equal to 1.');
+/**
+ * A whole number in a query string, digits only as DRF reads it: `1e3`, `1.5`, `0x10`, `abc` are
+ * not integers (Number() would take the first three). Bounded, so that nothing overflows later.
+ */
+export function queryInteger(min: number, max: number) {
+  const INTEGER = 'A valid integer is required.';
+  return z
+    .union([z.string().trim(), z.number()], { error: INTEGER })
+    .transform(String)
+    .pipe(z.string().regex(/^\d{1,16}$/, INTEGER))
+    .transform(Number)
+    .pipe(z.number().min(min, `Ensure this value is greater than or equal to ${min}.`).max(max, `Ensure this value is less than or equal to ${max}.`));
+}
+
+// A page past 10^9 would only overflow the OFFSET.
+const positiveInt = queryInteger(1, 1e9);
 
 /** Query fields every list accepts; spread into a route's query schema. */
 export const pageQueryFields = {

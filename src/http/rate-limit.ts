@@ -1,6 +1,6 @@
-// Counters over fixed time windows, used for login protection (failures per e-mail and per IP)
-// and request throttling. In-process by default; the same interface can be backed by Redis
-// when several processes must share counts.
+// Counters over fixed time windows, used for login protection (failures per e-mail and IP) and
+// request throttling. In-process by default; with REDIS_URL shared by every process through Redis
+// (src/http/rate-limit-redis.ts).
 
 export interface LimitState {
   count: number;
@@ -12,6 +12,8 @@ export interface CounterStore {
   increment(key: string, windowMs: number): Promise<LimitState>;
   get(key: string): Promise<LimitState>;
   reset(key: string): Promise<void>;
+  /** Releases connections, if any. */
+  close?(): Promise<void>;
 }
 
 export class MemoryCounterStore implements CounterStore {

@@ -168,3 +168,38 @@ describe('management routes', () => {
     expect(frozen.json().code).toBe('statement_frozen');
   });
 });
+
+// Issue 13, defect 5: a period computed from a far date answered 500.
+describe('dates at the edges', () => {
+  const fieldOf = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    const res = await h.call(method, url, org.users.admin.token, payload);
+    expect(res.statusCode, `${url} ${res.body}`).toBe(400);
+    return res.json() as Record<string, unknown>;
+  };
+
+  it('a business date outside 1900-01-01 … 2200-12-31, or off the calendar, is a 400 naming the field', async () => {
+    for (const day of ['9999-12-31', '1899-12-31', '2201-01-01', '0000-01-01', '2026-02-30']) {
+      for (const url of ['/api/commission/summary/?period=weekly', '/api/analytics/commission/?period=monthly', '/api/commission/commissions/org-admin/?period=yearly']) {
+        expect((await fieldOf('GET', `${url}&start_date=${day}`)).start_date, `${url} ${day}`).toEqual([expect.any(String)]);
+      }
+      expect((await fieldOf('POST', '/api/commission/run/', { period: 'weekly', start_date: day })).start_date, day).toEqual([expect.any(String)]);
+      expect((await fieldOf('GET', `/api/deals/?date_from=${day}`)).date_from, day).toEqual([expect.any(String)]);
+    }
+  });
+
+  it('the last periods of the range are computed without overflowing', async () => {
+    for (const period of ['daily', 'weekly', 'monthly', 'yearly']) {
+      const res = await h.call('GET', `/api/commission/summary/?period=${period}&start_date=2200-12-31`, org.users.admin.token);
+      expect(res.statusCode, `${period} ${res.body}`).toBe(200);
+    }
+    expect((await h.call('POST', '/api/commission/run/', org.users.admin.token, { period: 'weekly', start_date: '2200-12-31' })).statusCode).toBe(200);
+    expect((await h.call('GET', '/api/commission/summary/?period=weekly&start_date=1900-01-01', org.users.admin.token)).statusCode).toBe(200);
+  });
+
+  it('page and page_size are whole numbers written as such: 1e3, 1.5, 0, -1 and huge pages are a 400 naming the field', async () => {
+    for (const [query, field] of [['page=1e3', 'page'], ['page=1.5', 'page'], ['page=-1', 'page'], ['page=0', 'page'], ['page=0x10', 'page'], ['page=99999999999999999999', 'page'], ['page_size=1e3', 'page_size'], ['limit=2.0', 'limit']] as const) {
+      expect((await fieldOf('GET', `/api/clients/?${query}`))[field], query).toEqual([expect.any(String)]);
+    }
+    expect((await h.call('GET', '/api/clients/?page=1&page_size=10', org.users.admin.token)).statusCode).toBe(200);
+  });
+});

@@ -82,6 +82,19 @@ describe('TOTP second factor', () => {
     expect(dead.statusCode).toBe(400);
   });
 
+  // Issue 13, defect 9: a new login gave a new challenge and five more guesses, endlessly.
+  it('wrong codes count in the login budget: new challenges do not buy more guesses', async () => {
+    const u = await enrolledUser();
+    for (const guesses of [3, 2]) {
+      const challenge = (await post('/api/auth/login/', { email: u.email, password: PASSWORD })).json().mfa_token;
+      expect(challenge).toEqual(expect.any(String));
+      for (let i = 0; i < guesses; i++) expect((await post('/api/auth/login/verify/', { mfa_token: challenge, otp: 'zzzz-zzzz-zz' })).statusCode).toBe(400);
+    }
+    const again = await post('/api/auth/login/', { email: u.email, password: PASSWORD });
+    expect(again.statusCode).toBe(429);
+    expect(Number(again.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('disabling needs the password; afterwards login needs no code', async () => {
     const u = await enrolledUser();
     expect((await post('/api/auth/mfa/totp/disable/', { password: 'wrong' }, auth(u.session.token))).json().password).toBeDefined();

@@ -711,9 +711,28 @@ describe('POST /api/auth/user/set-sales-target/', () => {
     const audit = (await auditRows(t, 'user', me.id)).find((r) => r.action === 'set_sales_target');
     expect(audit).toMatchObject({ actor_id: me.id, organization_id: a.id, request_id: res.headers['x-request-id'] });
 
-    const str = await call('POST', '/api/auth/users/set-sales-target/', me.token, { sales_target: '1234.5' });
-    expect(str.json().sales_target).toBe('1234.50');
-    expect((await userRow(me.id))!.sales_target).toBe('1234.50');
+  });
+
+  it('lets a salesperson set a first target but not change it; managers change their own (issue 13, defect 6)', async () => {
+    const me = await freshUser(a);
+    expect((await call('POST', '/api/auth/user/set-sales-target/', me.token, { sales_target: 5000 })).statusCode).toBe(200);
+    for (const lower of [1, 0]) {
+      const res = await call('POST', '/api/auth/users/set-sales-target/', me.token, { sales_target: lower });
+      expectError(res, 403, 'permission_denied');
+    }
+    expect((await userRow(me.id))!.sales_target).toBe('5000.00');
+
+    for (const role of ['Org Admin', 'Supervisor', 'Team Lead']) {
+      const manager = await freshUser(a, role);
+      for (const target of ['1000', '1234.5']) {
+        const res = await call('POST', '/api/auth/users/set-sales-target/', manager.token, { sales_target: target });
+        expect(res.statusCode, `${role} ${res.body}`).toBe(200);
+      }
+      expect((await userRow(manager.id))!.sales_target, role).toBe('1234.50');
+    }
+    const lead = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id
+      WHERE rp.role_id = ${a.roles.get('Team Lead')!} AND p.code = 'users:set_sales_target'`);
+    expect(lead[0]!.n).toBe(1);
   });
 
   it('answers bad amounts with 400 sales_target and keeps the old value', async () => {

@@ -1,11 +1,12 @@
 // One client through HTTP: detail with recent activity, figures derived from its deals,
 // PUT/PATCH as the web client sends them, soft delete (refused while deals exist), the
-// activity feed, and 404s for other organisations and malformed ids.
+// activity feed, 404s for other organisations and malformed ids, and a status nobody writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/db/database.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
+import { createDeal, today } from '../support/sales.ts';
 import { expectDuplicate, expectError, expectFieldErrors, expectWireId, FOREIGN_SHAPED_ID, harness, hex, MALFORMED_IDS, sid, wire } from './helpers.ts';
 
 let t: TestApp;
@@ -110,7 +111,7 @@ describe('GET /api/clients/{id}/', () => {
 
 describe('PUT/PATCH /api/clients/{id}/', () => {
   it('updates as the web client sends it (PUT without id or status), with audit and activity', async () => {
-    const c = await createClient(a.users.sales, { status: 'clear', satisfaction: 'neutral' });
+    const c = await createClient(a.users.sales, { satisfaction: 'neutral' });
     const entry = contractEntry('clients.update');
     const res = await t.app.inject(
       clientRequest(entry, {
@@ -120,8 +121,8 @@ describe('PUT/PATCH /api/clients/{id}/', () => {
       }),
     );
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ client_name: 'Renamed Client', nationality: 'Indian', remarks: 'Call later', status: 'clear', satisfaction: 'neutral' });
-    expect(await clientRow(c.id)).toMatchObject({ client_name: 'Renamed Client', status: 'clear', satisfaction: 'neutral', updated_by: sid(a.users.sales.id) });
+    expect(res.json()).toMatchObject({ client_name: 'Renamed Client', nationality: 'Indian', remarks: 'Call later', status: 'pending', satisfaction: 'neutral' });
+    expect(await clientRow(c.id)).toMatchObject({ client_name: 'Renamed Client', status: 'pending', satisfaction: 'neutral', updated_by: sid(a.users.sales.id) });
     const audit = await auditRows(t, 'client', sid(c.id));
     expect(audit.map((r) => r.action)).toEqual(['create', 'update']);
     expect(audit[1]!.old_values).toMatchObject({ client_name: c.client_name, remarks: '' });
@@ -135,7 +136,7 @@ describe('PUT/PATCH /api/clients/{id}/', () => {
   it('patches single fields, clears satisfaction with null or empty, and writes nothing when nothing changes', async () => {
     const c = await createClient(a.users.admin, { satisfaction: 'unsatisfied' });
     expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { satisfaction: '' })).json().satisfaction).toBeNull();
-    expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { satisfaction: 'satisfied', status: 'bad_debt' })).json()).toMatchObject({ satisfaction: 'satisfied', status: 'bad_debt' });
+    expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { satisfaction: 'satisfied', status: 'bad_debt' })).json()).toMatchObject({ satisfaction: 'satisfied', status: 'pending' });
     expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { satisfaction: null })).json().satisfaction).toBeNull();
     const before = (await auditRows(t, 'client', sid(c.id))).length;
     expect((await h.call('PATCH', `/api/clients/${c.id}/`, a.users.admin.token, { client_name: c.client_name })).statusCode).toBe(200);
@@ -201,5 +202,32 @@ describe('GET /api/clients/{id}/activity/', () => {
     expect(body.results![0]!.description).toBe('Client updated: nationality.');
     const last = (await h.call('GET', `/api/clients/${c.id}/activity/?page_size=2&page=2`, a.users.admin.token)).json();
     expect(last.results!.map((x) => x.action)).toEqual(['created']);
+  });
+});
+
+// A client's payment status follows its money (product.md §6): nobody writes it, not even an
+// Org Admin. The web client's edit form sends `status` back, so it is accepted and ignored
+// (issue 13, defect 6: a salesperson could turn a bad debt "clear").
+describe('client status is derived, never written', () => {
+  it('a bad debt stays a bad debt whatever the salesperson or the admin sends', async () => {
+    const client = await createClient(a.users.sales);
+    const deal = await createDeal(t, a.users.sales.token, String(client.id), { deal_value: '1000.00', payments: [{ payment_date: today(), received_amount: '400.00' }] });
+    const paymentId = deal.payments[0]!.id;
+    expect((await h.call('POST', `/api/verifier/verify/${paymentId}/`, a.users.verifier.token, { status: 'approved' })).statusCode).toBe(200);
+    expect((await h.call('POST', `/api/payments/${paymentId}/bad-debt/`, a.users.verifier.token, { reason: 'Client vanished' })).statusCode).toBe(200);
+    expect((await clientRow(client.id))!.status).toBe('bad_debt');
+
+    const patch = await h.call('PATCH', `/api/clients/${client.id}/`, a.users.sales.token, { status: 'clear', remarks: 'paid, honest' });
+    expect(patch.statusCode, patch.body).toBe(200);
+    expect(patch.json()).toMatchObject({ status: 'bad_debt', remarks: 'paid, honest' });
+    const put = await h.call('PUT', `/api/clients/${client.id}/`, a.users.admin.token, { client_name: client.client_name, email: client.email, status: 'clear' });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json().status).toBe('bad_debt');
+    expect(await clientRow(client.id)).toMatchObject({ status: 'bad_debt', remarks: 'paid, honest' });
+  });
+
+  it('a new client starts pending whatever status it is created with', async () => {
+    const client = await createClient(a.users.admin, { status: 'clear' });
+    expect((await clientRow(client.id))!.status).toBe('pending');
   });
 });

@@ -16,6 +16,7 @@ export const PERMISSIONS: readonly PermissionDef[] = [
   def('Users', 'users:create', 'Create users'),
   def('Users', 'users:change', 'Edit users'),
   def('Users', 'users:delete', 'Deactivate users'),
+  def('Users', 'users:set_sales_target', 'Set sales targets'),
   def('Roles', 'roles:view', 'View roles'),
   def('Roles', 'roles:manage', 'Create, edit and assign roles'),
   def('Clients', 'clients:view_own', 'View own clients'),
@@ -144,7 +145,7 @@ export const DEFAULT_ROLES: readonly { name: string; description: string; permis
     permissions: [
       'organization:view', 'users:view', 'clients:view_all', 'deals:view_all', 'deals:log_activity', 'payments:view',
       'invoices:view', 'commission:view_all', 'teams:view', 'teams:manage', 'projects:view', 'projects:manage',
-      'dashboard:view', 'analytics:view', 'crm:view',
+      'dashboard:view', 'analytics:view', 'crm:view', 'users:set_sales_target',
     ],
   },
   {
@@ -153,7 +154,7 @@ export const DEFAULT_ROLES: readonly { name: string; description: string; permis
     permissions: [
       'organization:view', 'clients:view_team', 'clients:create', 'clients:change', 'deals:view_team', 'deals:create',
       'deals:change', 'deals:log_activity', 'payments:view', 'payments:create', 'invoices:view', 'commission:view_own',
-      'teams:view', 'projects:view', 'dashboard:view', 'crm:view', 'crm:manage',
+      'teams:view', 'projects:view', 'dashboard:view', 'crm:view', 'crm:manage', 'users:set_sales_target',
     ],
   },
   {

@@ -2,8 +2,10 @@
 // TOTP secrets, login counters and the policy numbers from configuration.
 import { createHmac } from 'node:crypto';
 import type { Config } from '../../config.ts';
-import { MemoryCounterStore, type CounterStore } from '../../http/rate-limit.ts';
+import type { CounterStore } from '../../http/rate-limit.ts';
+import { counterStoreFor } from '../../http/rate-limit-redis.ts';
 import { JwtService } from './jwt.ts';
+import type { LoginPolicy } from './login-throttle.ts';
 import { createSecretBox, type SecretBox } from './secret-box.ts';
 
 export interface AuthKit {
@@ -15,30 +17,32 @@ export interface AuthKit {
   settings: {
     sessionTtlSeconds: number;
     refreshTtlSeconds: number;
+    /** How long a rotated refresh token still answers the pair it was rotated into. */
+    refreshGraceSeconds: number;
     passwordExpiryDays: number;
-    failuresPerEmail: number;
-    failuresPerIp: number;
-    lockoutThreshold: number;
-    lockoutMinutes: number;
+    login: LoginPolicy;
     challengeTtlSeconds: number;
     maxOtpAttempts: number;
   };
 }
 
-export function createAuthKit(config: Config, counters: CounterStore = new MemoryCounterStore()): AuthKit {
+/** `warn` reports a Redis outage of the shared login counters (counting goes on in memory). */
+export function createAuthKit(
+  config: Config,
+  counters?: CounterStore,
+  warn: (message: string, err: Error) => void = (message, err) => process.emitWarning(`${message}: ${err.message}`),
+): AuthKit {
   return {
     jwt: new JwtService(config.secretKey, { access: config.jwtAccessTtl, refresh: config.jwtRefreshTtl }),
     secretBox: createSecretBox(config.secretKey),
-    counters,
+    counters: counters ?? counterStoreFor(config.redisUrl, warn),
     pepper: createHmac('sha256', config.secretKey).update('prs:backup-codes').digest('hex'),
     settings: {
       sessionTtlSeconds: config.sessionTtl,
       refreshTtlSeconds: config.jwtRefreshTtl,
+      refreshGraceSeconds: config.jwtRefreshGrace,
       passwordExpiryDays: config.passwordExpiryDays,
-      failuresPerEmail: config.loginFailuresPerEmail,
-      failuresPerIp: config.loginFailuresPerIp,
-      lockoutThreshold: config.lockoutThreshold,
-      lockoutMinutes: config.lockoutMinutes,
+      login: config.login,
       challengeTtlSeconds: 600,
       maxOtpAttempts: 5,
     },

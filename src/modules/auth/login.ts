@@ -1,12 +1,13 @@
 // Login steps: password, then (when due) the second factor, then (when due) a password change,
-// then a session. Failures are counted per e-mail and per IP, and repeated failures lock the account.
+// then a session. Failures of passwords and codes are throttled and may lock the account (login-throttle.ts).
 import { rows, sql, type Tx } from '../../db/database.ts';
 import type { RequestMeta } from '../../http/context.ts';
 import { AppError, fieldError, forbidden, tooManyRequests, unauthorized } from '../../http/errors.ts';
-import { findUser } from '../users/repo.ts';
+import { findUser, queueEmail } from '../users/repo.ts';
 import { userType } from '../users/present.ts';
 import { hashBackupCode, normaliseBackupCode } from './backup-codes.ts';
 import type { AuthKit } from './kit.ts';
+import { clearLoginFailures, countLoginFailure, loginWait } from './login-throttle.ts';
 import { hashToken, newOpaqueToken } from './opaque-tokens.ts';
 import { assertAcceptablePassword, setPassword } from './password-rules.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
@@ -86,20 +87,48 @@ async function finishLogin(kit: AuthKit, tx: Tx, meta: RequestMeta, user: LoginU
   return openSession(kit, tx, meta, user.id, user.organization_id);
 }
 
-async function countFailure(kit: AuthKit, email: string, ip: string) {
-  await Promise.all([
-    kit.counters.increment(`login:email:${email}`, 3600_000),
-    kit.counters.increment(`login:ip:${ip}`, 900_000),
-  ]);
+/** 429 while this e-mail may not be tried from this address (login-throttle.ts). */
+async function assertMayTry(kit: AuthKit, db: SystemDb, meta: RequestMeta, email: string): Promise<void> {
+  const wait = await loginWait(kit.counters, kit.settings.login, email, meta.ip);
+  if (wait <= 0) return;
+  await db.system((tx) => recordSecurityEvent(tx, meta, { type: 'login_throttled', severity: 'medium', email }));
+  throw tooManyRequests(wait, 'Too many failed login attempts. Try again later.');
 }
 
-export async function loginWithPassword(kit: AuthKit, db: { system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> }, meta: RequestMeta, email: string, password: string): Promise<LoginOutcome> {
+/**
+ * A wrong password or code: counted, recorded, and when the failures from several addresses
+ * reach the threshold the account locks and its owner is told by e-mail (once per lock).
+ */
+async function recordFailedAttempt(kit: AuthKit, tx: Tx, meta: RequestMeta, email: string, user: LoginUser | undefined, type: 'login_failed' | 'otp_failed') {
+  const policy = kit.settings.login;
+  const { lock } = await countLoginFailure(kit.counters, policy, email, meta.ip);
+  await recordSecurityEvent(tx, meta, { type, severity: 'medium', userId: user?.id, orgId: user?.organization_id, email });
+  if (!user) return;
+  await tx.execute(sql`UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = ${user.id}`);
+  if (!lock) return;
+  const [locked] = await rows<{ locked_until: string }>(
+    tx,
+    sql`UPDATE users SET locked_until = now() + make_interval(mins => ${policy.lockoutMinutes})
+        WHERE id = ${user.id} AND (locked_until IS NULL OR locked_until <= now()) RETURNING locked_until`,
+  );
+  if (!locked) return;
+  await recordSecurityEvent(tx, meta, { type: 'account_locked', severity: 'high', userId: user.id, orgId: user.organization_id, email });
+  await queueEmail(
+    tx,
+    user.email,
+    'Your PRS account was locked',
+    `Hello ${user.first_name},\n\nSomeone failed to sign in to your PRS account many times from several addresses, so it is locked ` +
+      `until ${new Date(locked.locked_until).toISOString()} (UTC). If this was not you, your password is still safe as long as it was ` +
+      `not guessed; change it once you are back in, and tell your administrator.\n`,
+    user.organization_id,
+  );
+}
+
+type SystemDb = { system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> };
+
+export async function loginWithPassword(kit: AuthKit, db: SystemDb, meta: RequestMeta, email: string, password: string): Promise<LoginOutcome> {
   email = email.trim().toLowerCase();
-  const [byEmail, byIp] = await Promise.all([kit.counters.get(`login:email:${email}`), kit.counters.get(`login:ip:${meta.ip}`)]);
-  if (byEmail.count >= kit.settings.failuresPerEmail || byIp.count >= kit.settings.failuresPerIp) {
-    await db.system((tx) => recordSecurityEvent(tx, meta, { type: 'login_throttled', severity: 'medium', email }));
-    throw tooManyRequests(Math.max(byEmail.resetIn, byIp.resetIn), 'Too many failed login attempts. Try again later.');
-  }
+  await assertMayTry(kit, db, meta, email);
 
   // Failures must be recorded even though the login answers with an error, so the failing
   // branches return their error and the transaction commits before it is thrown.
@@ -107,20 +136,7 @@ export async function loginWithPassword(kit: AuthKit, db: { system<T>(fn: (tx: T
     const user = await findLoginUser(tx, sql`u.email = ${email}`, kit.settings.passwordExpiryDays);
     const passwordOk = user?.password_hash ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
     if (!user || !passwordOk) {
-      await countFailure(kit, email, meta.ip);
-      await recordSecurityEvent(tx, meta, { type: 'login_failed', severity: 'medium', userId: user?.id, orgId: user?.organization_id, email });
-      if (user) {
-        const [updated] = await rows<{ failed_login_count: number }>(
-          tx,
-          sql`UPDATE users SET failed_login_count = failed_login_count + 1,
-                locked_until = CASE WHEN failed_login_count + 1 >= ${kit.settings.lockoutThreshold}
-                  THEN now() + make_interval(mins => ${kit.settings.lockoutMinutes}) ELSE locked_until END
-              WHERE id = ${user.id} RETURNING failed_login_count`,
-        );
-        if (updated && updated.failed_login_count === kit.settings.lockoutThreshold) {
-          await recordSecurityEvent(tx, meta, { type: 'account_locked', severity: 'high', userId: user.id, orgId: user.organization_id, email });
-        }
-      }
+      await recordFailedAttempt(kit, tx, meta, email, user, 'login_failed');
       return unauthorized(INVALID_CREDENTIALS, 'invalid_credentials');
     }
     if (user.locked_until && new Date(user.locked_until).getTime() > Date.now()) {
@@ -134,9 +150,11 @@ export async function loginWithPassword(kit: AuthKit, db: { system<T>(fn: (tx: T
     if (!user.organization_id && !user.is_superuser) return forbidden('This account belongs to no active organisation.', 'no_organization');
     await tx.execute(sql`UPDATE users SET failed_login_count = 0 WHERE id = ${user.id}`);
     if (user.totp_enabled) {
+      // The budget is cleared only once the code is right too: a password alone buys no guesses.
       const mfaToken = await newChallenge(kit, tx, user.id, 'mfa');
       return { requires_otp: true, user_type: userType(user), mfa_token: mfaToken, email: user.email, message: 'Enter the code from your authenticator app.' };
     }
+    await clearLoginFailures(kit.counters, email, meta.ip);
     return finishLogin(kit, tx, meta, user);
   });
   if (result instanceof AppError) throw result;
@@ -162,7 +180,7 @@ async function activeChallenge(tx: Tx, purpose: 'mfa' | 'password_change', by: {
 
 export async function verifySecondFactor(
   kit: AuthKit,
-  db: { system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+  db: SystemDb,
   meta: RequestMeta,
   input: { email?: string | undefined; mfa_token?: string | undefined; otp: string },
 ): Promise<LoginOutcome> {
@@ -174,6 +192,9 @@ export async function verifySecondFactor(
       return tooManyRequests(60, 'Too many wrong codes. Sign in again.');
     }
     const user = (await findLoginUser(tx, sql`u.id = ${challenge.user_id}`, kit.settings.passwordExpiryDays))!;
+    // Codes share the password's budget: a stolen password must not buy endless guesses.
+    const wait = await loginWait(kit.counters, kit.settings.login, user.email, meta.ip);
+    if (wait > 0) return tooManyRequests(wait, 'Too many failed attempts. Try again later.');
     const code = input.otp.trim();
     let accepted = false;
     if (/^\d{6}$/.test(code) && user.totp_secret) {
@@ -193,10 +214,11 @@ export async function verifySecondFactor(
     }
     if (!accepted) {
       await tx.execute(sql`UPDATE auth_challenges SET attempts = attempts + 1 WHERE id = ${challenge.id}`);
-      await recordSecurityEvent(tx, meta, { type: 'otp_failed', severity: 'medium', userId: user.id, email: user.email });
+      await recordFailedAttempt(kit, tx, meta, user.email, user, 'otp_failed');
       return new AppError(400, 'invalid_otp', 'Invalid or expired code.', { otp: ['Invalid or expired code.'] });
     }
     await tx.execute(sql`UPDATE auth_challenges SET consumed_at = now() WHERE id = ${challenge.id}`);
+    await clearLoginFailures(kit.counters, user.email, meta.ip);
     return finishLogin(kit, tx, meta, user);
   });
   if (result instanceof AppError) throw result;
@@ -206,7 +228,7 @@ export async function verifySecondFactor(
 /** Completes a forced password change with the temporary token from the login answer. */
 export async function setPasswordWithChallenge(
   kit: AuthKit,
-  db: { system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+  db: SystemDb,
   meta: RequestMeta,
   input: { email: string; new_password: string; temporary_token: string },
 ): Promise<IssuedSession> {

@@ -28,6 +28,8 @@ export function authRoutes(kit: AuthKit) {
   return async function routes(app: AppInstance) {
     const tags = ['auth'];
     const publicRoute = { auth: 'none' as const };
+    // The login counters' Redis connection, if any, ends with the application.
+    app.addHook('onClose', async () => kit.counters.close?.());
 
     // The web client retries a 401 at the admin aliases; all three run the same login.
     for (const url of ['/api/auth/login/', '/api/auth/login/super-admin/', '/api/auth/login/org-admin/']) {

@@ -1,5 +1,6 @@
 // Sessions: one row per login carrying the opaque token (hashed) and the JWT refresh family.
-// Refresh tokens rotate; presenting a used one revokes the whole session (reuse detection).
+// Refresh tokens rotate; presenting a used one revokes the whole session (reuse detection),
+// except within a short grace window after its rotation, which answers the same new pair.
 import { rows, sql, type Tx } from '../../db/database.ts';
 import type { AfterCommit } from '../../http/after-commit.ts';
 import type { RequestMeta } from '../../http/context.ts';
@@ -64,8 +65,14 @@ export async function openSession(kit: AuthKit, tx: Tx, meta: RequestMeta, userI
   };
 }
 
+export interface RefreshedPair {
+  access: string;
+  refresh: string;
+}
+
 /**
- * Rotates a refresh token. Reuse revokes the session; that revocation must be committed, so the
+ * Rotates a refresh token. The same token presented again within the grace window answers the
+ * pair its rotation issued; later reuse revokes the session; that revocation must be committed, so the
  * error is returned (the caller throws it after the transaction) rather than thrown here.
  */
 export async function refreshSession(
@@ -73,21 +80,25 @@ export async function refreshSession(
   { tx, afterCommit }: { tx: Tx; afterCommit: AfterCommit },
   meta: RequestMeta,
   refreshToken: string,
-): Promise<{ access: string; refresh: string } | AppError> {
+): Promise<RefreshedPair | AppError> {
   const claims = await kit.jwt.verify(refreshToken, 'refresh');
   if (!claims) throw unauthorized('Invalid or expired refresh token.', 'token_not_valid');
-  const [current] = await rows<{ used_at: string | null; revoked_at: string | null; expired: boolean; user_active: boolean; organization_id: string | null }>(
+  // The row lock makes concurrent refreshes of one token wait for the first, and then read the
+  // pair it committed (READ COMMITTED re-reads the locked row).
+  const [current] = await rows<{ used_at: string | null; in_grace: boolean; replacement: string | null; revoked_at: string | null; expired: boolean; user_active: boolean; organization_id: string | null }>(
     tx,
-    sql`SELECT t.used_at, s.revoked_at, (s.expires_at <= now() OR t.expires_at <= now()) AS expired, u.is_active AS user_active, s.organization_id
+    sql`SELECT t.used_at, t.used_at > clock_timestamp() - make_interval(secs => ${kit.settings.refreshGraceSeconds}) AS in_grace, t.replacement,
+          s.revoked_at, (s.expires_at <= now() OR t.expires_at <= now()) AS expired, u.is_active AS user_active, s.organization_id
         FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
-        WHERE t.id = ${claims.jti} AND t.session_id = ${claims.sid}`,
+        WHERE t.id = ${claims.jti} AND t.session_id = ${claims.sid}
+        FOR UPDATE OF t`,
   );
   if (!current || current.revoked_at || current.expired || !current.user_active) {
     throw unauthorized('Invalid or expired refresh token.', 'token_not_valid');
   }
-  // Marking used and checking happen in one statement, so two concurrent refreshes cannot both win.
-  const claimed = await rows(tx, sql`UPDATE refresh_tokens SET used_at = now() WHERE id = ${claims.jti} AND used_at IS NULL RETURNING id`);
-  if (!claimed.length) {
+  if (current.used_at) {
+    // Just rotated (another tab, a retried request): the same pair again, not a theft.
+    if (current.in_grace && current.replacement) return JSON.parse(kit.secretBox.open(current.replacement)) as RefreshedPair;
     await revokeSession(tx, claims.sid, 'refresh_token_reuse');
     invalidateActors({ afterCommit }, { kind: 'session', id: claims.sid });
     await recordSecurityEvent(tx, meta, { type: 'refresh_token_reuse', severity: 'high', userId: claims.sub, orgId: current.organization_id });
@@ -98,7 +109,12 @@ export async function refreshSession(
     kit.jwt.sign('access', claims.sub, claims.sid),
     kit.jwt.sign('refresh', claims.sub, claims.sid, nextId),
   ]);
-  return { access, refresh };
+  const pair: RefreshedPair = { access, refresh };
+  await tx.execute(sql`UPDATE refresh_tokens SET used_at = clock_timestamp(), replacement = ${kit.secretBox.seal(JSON.stringify(pair))} WHERE id = ${claims.jti}`);
+  // Earlier rotations of the session whose window has passed need their pair no more.
+  await tx.execute(sql`UPDATE refresh_tokens SET replacement = NULL WHERE session_id = ${claims.sid} AND replacement IS NOT NULL
+    AND used_at <= clock_timestamp() - make_interval(secs => ${kit.settings.refreshGraceSeconds})`);
+  return pair;
 }
 
 export async function revokeSession(tx: Tx, sessionId: string, reason: string) {

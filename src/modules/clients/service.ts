@@ -76,6 +76,11 @@ export async function listClientActivity(ctx: Ctx, id: string, page: { limit: nu
   return { count, rows: await repo.listActivities(ctx.tx, client.organization_id, id, page.limit, page.offset) };
 }
 
+/**
+ * The fields a user may write. `status` is not among them: it follows the client's money
+ * (`refreshClientStatus`), and the web client's edit form sends it back unchanged, so it is
+ * validated and ignored rather than refused.
+ */
 function values(input: ClientInput): repo.ClientValues {
   return {
     client_name: input.client_name,
@@ -85,7 +90,6 @@ function values(input: ClientInput): repo.ClientValues {
     address: input.address,
     remarks: input.remarks,
     satisfaction: input.satisfaction,
-    status: input.status,
     client_type: input.client_type,
     company_name: input.company_name,
     website: input.website,

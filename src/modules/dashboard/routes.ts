@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { hasPermission } from '../../http/auth.ts';
 import { inTenant } from '../../http/context.ts';
 import { forbidden } from '../../http/errors.ts';
+import { queryInteger } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import * as dash from './service.ts';
 import { verifierDashboardRoutes } from './verifier-routes.ts';
@@ -112,7 +113,7 @@ export async function dashboardRoutes(app: AppInstance) {
       config: { permission },
       schema: {
         tags,
-        querystring: z.object({ organization: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(100).optional(), status_filter: z.enum(['all', 'clear', 'pending', 'bad_debt']).optional() }),
+        querystring: z.object({ organization: z.string().max(64).optional(), limit: queryInteger(1, 100).optional(), status_filter: z.enum(['all', 'clear', 'pending', 'bad_debt']).optional() }),
         response: { 200: z.object({ total_clients: z.number(), clients: z.array(ClientRow), pagination: z.object({ limit: z.number(), has_more: z.boolean() }) }) },
       },
     },

@@ -8,7 +8,7 @@ import { rows, sql } from '../../db/database.ts';
 import type { Actor } from '../../http/auth.ts';
 import { inTenant, type ServiceContext } from '../../http/context.ts';
 import { conflict, notFound } from '../../http/errors.ts';
-import { isCalendarDate, isId, wireId } from '../../http/fields.ts';
+import { isBusinessDate, isId, wireId } from '../../http/fields.ts';
 import { linksFor, type Links } from '../../http/links.ts';
 import { pageEnvelope, pageOf, pageQueryFields, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -98,8 +98,8 @@ function filters(ctx: Ctx, q: z.infer<typeof ListQuery>): SQL[] {
   const where = [sql`i.organization_id = ${ctx.orgId}`, sql`d.deleted_at IS NULL`, dealVisibility(ctx.actor)];
   if (q.status) where.push(sql`i.status = ${q.status.toLowerCase() === 'verified' ? 'paid' : q.status.toLowerCase()}`);
   if (q.deal_id) where.push(dealRef(q.deal_id) ?? sql`false`);
-  if (q.date_from && isCalendarDate(q.date_from)) where.push(sql`i.invoice_date >= ${q.date_from}`);
-  if (q.date_to && isCalendarDate(q.date_to)) where.push(sql`i.invoice_date <= ${q.date_to}`);
+  if (q.date_from && isBusinessDate(q.date_from)) where.push(sql`i.invoice_date >= ${q.date_from}`);
+  if (q.date_to && isBusinessDate(q.date_to)) where.push(sql`i.invoice_date <= ${q.date_to}`);
   if (q.search) {
     const like = containsPattern(q.search);
     where.push(sql`(i.invoice_code ILIKE ${like} OR d.deal_code ILIKE ${like} OR c.client_name ILIKE ${like})`);

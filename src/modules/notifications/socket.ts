@@ -13,7 +13,7 @@
 //                    mark_as_read_response, mark_all_as_read_response, error {message}
 //   client → server: ping, mark_as_read {notification_id}, mark_all_as_read, get_unread_count
 import type { WebSocket } from 'ws';
-import { isId } from '../../http/fields.ts';
+import { isBusinessInstant, isId } from '../../http/fields.ts';
 import { unauthorized } from '../../http/errors.ts';
 import type { Actor } from '../../http/auth.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -33,7 +33,7 @@ function parseSince(query: Record<string, unknown>): Date | undefined {
   const raw = query.since ?? query.last_seen;
   if (typeof raw !== 'string' || !raw) return undefined;
   const date = new Date(raw);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  return isBusinessInstant(date) ? date : undefined;
 }
 
 class NotificationSocket implements Connection {

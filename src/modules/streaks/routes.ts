@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { inTenant } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
+import { queryInteger } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { leaderboardView, streakView } from './service.ts';
 // Registers the midnight roll-over jobs with the runner of every application that serves streaks.
@@ -32,7 +33,7 @@ const StreakOut = z.object({
 });
 
 const LeaderboardQuery = z.object({
-  limit: z.coerce.number().int().min(1, 'Ensure this value is greater than or equal to 1.').max(100, 'Ensure this value is less than or equal to 100.').default(20),
+  limit: queryInteger(1, 100).default(20),
   period: z.enum(['current', 'monthly', 'quarterly', 'yearly']).default('current'),
 });
 

@@ -3,9 +3,9 @@ import { invalidateActors } from '../auth/actor-cache.ts';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { rows, sql } from '../../db/database.ts';
-import { requireActor } from '../../http/auth.ts';
+import { hasPermission, requireActor } from '../../http/auth.ts';
 import { inSystem, inTenant, namesOrganisation, type ServiceContext } from '../../http/context.ts';
-import { duplicate, fieldError, notFound } from '../../http/errors.ts';
+import { duplicate, fieldError, forbidden, notFound } from '../../http/errors.ts';
 import { idParams, isId, messageOut } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
@@ -141,11 +141,17 @@ export async function userRoutes(app: AppInstance) {
     }
   }
 
+  const SET_SALES_TARGET = 'users:set_sales_target';
   const salesTargetOut = z.object({ message: z.string(), sales_target: z.string(), user: UserOut });
   for (const url of ['/api/auth/user/set-sales-target/', '/api/auth/users/set-sales-target/']) {
     app.post(url, { schema: { tags: ['profile'], body: SalesTargetBody, response: { 200: salesTargetOut } } }, async (request) => {
       const user = await inTenant(request, async (ctx) => {
         const before = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
+        // A target is a manager's yardstick: without the permission a user may only set a first
+        // one (the web client's "Personal Goal" prompt), never change one they were given.
+        if (!hasPermission(ctx.actor, SET_SALES_TARGET) && Number(before.sales_target) !== 0) {
+          throw forbidden('Only a manager can change a sales target.');
+        }
         await repo.updateUser(ctx.tx, ctx.actor.userId, { sales_target: request.body.sales_target });
         await recordAudit(ctx, { entity: 'user', entityId: ctx.actor.userId, action: 'set_sales_target', oldValues: { sales_target: before.sales_target }, newValues: { sales_target: request.body.sales_target } });
         return (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
