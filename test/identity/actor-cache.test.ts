@@ -18,7 +18,8 @@ vi.mock('../../src/modules/auth/actor-repo.ts', async (importOriginal) => {
   return { ...real, findActorBySessionId: vi.fn(real.findActorBySessionId), findActorByTokenHash: vi.fn(real.findActorByTokenHash) };
 });
 
-const CACHE_ON = { AUTH_CACHE_TTL_MS: '30000' };
+// No refresh grace window: the reuse case presents a spent refresh token at once.
+const CACHE_ON = { AUTH_CACHE_TTL_MS: '30000', JWT_REFRESH_GRACE_SECONDS: '0' };
 const NEW_PASSWORD = 'Another-Horse-77!';
 /** How many actor queries have run (both kinds). */
 const actorQueries = () => vi.mocked(actorRepo.findActorBySessionId).mock.calls.length + vi.mocked(actorRepo.findActorByTokenHash).mock.calls.length;
