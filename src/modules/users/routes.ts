@@ -57,6 +57,17 @@ async function forUser<T>(request: FastifyRequest, userId: string, fn: (ctx: Ctx
   return inTenant(request, fn, { orgId });
 }
 
+/**
+ * The caller's own profile: in their organisation's scope, or, for a Super Admin who has none and
+ * names none, in platform scope (row-level security refuses a tenant-scope audit row without an
+ * organisation: the edit answered 500).
+ */
+function forOwnProfile<T>(request: FastifyRequest, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  const actor = requireActor(request);
+  if (actor.orgId || namesOrganisation(request)) return inTenant(request, fn);
+  return inSystem(request, (ctx) => fn({ ...ctx, actor }));
+}
+
 export async function userRoutes(app: AppInstance) {
   const tags = ['users'];
 
@@ -116,7 +127,7 @@ export async function userRoutes(app: AppInstance) {
         schema: { tags: ['profile'], body: ProfileUpdateBody, response: { 200: UserOut } },
         handler: async (request) => {
           const b = request.body;
-          const user = await inTenant(request, async (ctx) => {
+          const user = await forOwnProfile(request, async (ctx) => {
             if (b.email && (await repo.emailTaken(ctx.tx, b.email, ctx.actor.userId))) throw duplicate('email', 'A user with this email already exists.');
             const before = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
             const picture = b.profile_picture ? await storeProfilePicture(app, b.profile_picture) : undefined;
