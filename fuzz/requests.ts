@@ -116,7 +116,11 @@ export function buildRequest(op: Operation, gen: Generator, opts: { valid: boole
       const required = (op.body?.required ?? []) as string[];
       if (required.length) delete record[rng.pick(required)];
     } else if (mutation === 'body-whole') body = gen.invalid(undefined);
-    else if (mutation === 'body-prototype') body = JSON.parse(`{${JSON.stringify(rng.pick(PROTOTYPE_KEYS))}: {"isAdmin": true}, ${JSON.stringify(record).slice(1)}`);
+    else if (mutation === 'body-prototype') {
+      // JSON.parse keeps `__proto__` as an own key (an object literal would set the prototype).
+      const rest = JSON.stringify(record).slice(1);
+      body = JSON.parse(`{${JSON.stringify(rng.pick(PROTOTYPE_KEYS))}: {"isAdmin": true}${rest === '}' ? '}' : `, ${rest}`}`);
+    }
     else if (mutation === 'body-foreign-id') {
       const idKeys = props.filter((k) => entityOfName(k));
       if (idKeys.length) {
