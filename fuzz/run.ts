@@ -4,6 +4,7 @@
 //   --requests N      stop after N requests (default 3000)
 //   --minutes M       stop after M minutes (whichever comes first)
 //   --strict-status   an undeclared 4xx is a failure, not a warning
+//   --only REGEX      only the operations whose "METHOD /path" matches
 //   --verbose         print each failure as it happens
 // DATABASE_URL=postgres://… runs against that (empty) database instead of an embedded PGlite.
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ export interface FuzzOptions {
   minutes: number;
   strictStatus: boolean;
   verbose?: boolean;
+  only?: RegExp;
   databaseUrl?: string;
   log?: (line: string) => void;
 }
@@ -35,7 +37,8 @@ export async function fuzz(options: FuzzOptions, given?: World): Promise<Tally> 
   const world = given ?? (await buildWorld(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}));
   try {
     const doc = (await world.app.inject({ url: '/api/schema/' })).json() as OpenApiDocument;
-    const ops = operationsOf(doc);
+    const ops = operationsOf(doc).filter((o) => !options.only || options.only.test(`${o.method} ${o.path}`));
+    if (!ops.length) throw new Error('no operation to fuzz');
     const oracle = new ResponseOracle(doc, options.strictStatus);
     const probe = new StateProbe(world.db);
     await probe.settle();
@@ -101,6 +104,7 @@ if (isMain) {
       minutes: { type: 'string' },
       'strict-status': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      only: { type: 'string' },
     },
   });
   const minutes = Number(values.minutes ?? 0);
@@ -111,6 +115,7 @@ if (isMain) {
     minutes,
     strictStatus: values['strict-status'],
     verbose: values.verbose,
+    ...(values.only ? { only: new RegExp(values.only) } : {}),
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
   });
   process.exit(tally.failures.length ? 1 : 0);

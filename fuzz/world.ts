@@ -91,7 +91,7 @@ async function loadIds(db: Database, orgId: string): Promise<Record<Entity, stri
   return out;
 }
 
-export async function buildWorld(options: { databaseUrl?: string } = {}): Promise<World> {
+export async function buildWorld(options: { databaseUrl?: string; plugins?: ((app: AppInstance) => Promise<void>)[] } = {}): Promise<World> {
   const dataDir = mkdtempSync(join(tmpdir(), 'prs-fuzz-'));
   const db = options.databaseUrl ? await openDatabase({ databaseUrl: options.databaseUrl, poolSize: 4 }) : await openDatabase({ pglite: new PGlite() });
   await prepareDatabase(db);
@@ -105,7 +105,7 @@ export async function buildWorld(options: { databaseUrl?: string } = {}): Promis
     LOGIN_FAILURES_PER_IP: '1000000',
     LOCKOUT_THRESHOLD: '1000000',
   });
-  const app = await buildApp({ config, db, plugins: [], logger: false });
+  const app = await buildApp({ config, db, plugins: options.plugins ?? [], logger: false });
   await app.ready();
   if (!(await seedDemoIfEmpty(db, app.files))) throw new Error('the fuzzer needs an empty database (demo data already present)');
   await seedForeignOrganisation(app);
