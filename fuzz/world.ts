@@ -109,13 +109,10 @@ export async function buildWorld(options: { databaseUrl?: string; plugins?: ((ap
   await app.ready();
   if (!(await seedDemoIfEmpty(db, app.files))) throw new Error('the fuzzer needs an empty database (demo data already present)');
   await seedForeignOrganisation(app);
-  const [own, foreign] = await db.system((tx) =>
-    Promise.all([
-      rows<{ id: string }>(tx, sql`SELECT id::text AS id FROM organizations WHERE name = 'Demo Organization'`),
-      rows<{ id: string }>(tx, sql`SELECT id::text AS id FROM organizations WHERE name = 'Other Organization'`),
-    ]),
+  const orgs = await db.system((tx) =>
+    rows<{ id: string; name: string }>(tx, sql`SELECT id::text AS id, name FROM organizations WHERE name IN ('Demo Organization', 'Other Organization')`),
   );
-  const orgIds = { own: own[0]!.id, foreign: foreign[0]!.id };
+  const orgIds = { own: orgs.find((o) => o.name === 'Demo Organization')!.id, foreign: orgs.find((o) => o.name === 'Other Organization')!.id };
   const tokens = new Map<Role, string>();
   const relogin = async (role: Role): Promise<boolean> => {
     if (role === 'anonymous') return true;
