@@ -58,6 +58,7 @@ export async function fuzz(options: FuzzOptions, given?: World): Promise<Tally> 
       if (role === 'superadmin' && rng.chance(0.3)) req.url += `${req.url.includes('?') ? '&' : '?'}organization=${world.orgIds.own}`;
       const res = await send(world, role, req);
       tally.requests += 1;
+      if (tally.requests % 5000 === 0) log(`… ${tally.requests} requests, ${tally.failures.length} failures, ${Math.round((Date.now() - tally.started) / 1000)} s`);
       const cls = `${String(res.statusCode)[0]}xx`;
       tally.byClass[cls] = (tally.byClass[cls] ?? 0) + 1;
       const key = `${op.method} ${op.path}`;
