@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { rows, sql } from '../../db/database.ts';
 import { requireActor } from '../../http/auth.ts';
-import { inSystem, inTenant, namesOrganisation, type ServiceContext } from '../../http/context.ts';
+import { inOwnScope, inSystem, inTenant, namesOrganisation, type ServiceContext } from '../../http/context.ts';
 import { duplicate, fieldError, notFound } from '../../http/errors.ts';
 import { idParams, isId, messageOut } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
@@ -55,17 +55,6 @@ async function forUser<T>(request: FastifyRequest, userId: string, fn: (ctx: Ctx
   const orgId = await orgForSuperAdmin(request, undefined, userId);
   if (!orgId) throw notFound('User not found.');
   return inTenant(request, fn, { orgId });
-}
-
-/**
- * The caller's own profile: in their organisation's scope, or, for a Super Admin who has none and
- * names none, in platform scope (row-level security refuses a tenant-scope audit row without an
- * organisation: the edit answered 500).
- */
-function forOwnProfile<T>(request: FastifyRequest, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const actor = requireActor(request);
-  if (actor.orgId || namesOrganisation(request)) return inTenant(request, fn);
-  return inSystem(request, (ctx) => fn({ ...ctx, actor }));
 }
 
 export async function userRoutes(app: AppInstance) {
@@ -127,7 +116,7 @@ export async function userRoutes(app: AppInstance) {
         schema: { tags: ['profile'], body: ProfileUpdateBody, response: { 200: UserOut } },
         handler: async (request) => {
           const b = request.body;
-          const user = await forOwnProfile(request, async (ctx) => {
+          const user = await inOwnScope(request, async (ctx) => {
             if (b.email && (await repo.emailTaken(ctx.tx, b.email, ctx.actor.userId))) throw duplicate('email', 'A user with this email already exists.');
             const before = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
             const picture = b.profile_picture ? await storeProfilePicture(app, b.profile_picture) : undefined;

@@ -1,5 +1,5 @@
-// A Super Admin (no organisation of their own) reading and editing their own profile: found by
-// the fuzzer (issue 13), PATCH answered 500.
+// A Super Admin (no organisation of their own) working on their own records: the profile and a
+// security alert they raise. Found by the fuzzer (issue 13): both answered 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../src/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
@@ -34,5 +34,13 @@ describe('Super Admin profile', () => {
     expect(res.json().first_name).toBe(`Root${method}`);
     const [row] = await t.db.system((tx) => rows<{ first_name: string }>(tx, sql`SELECT first_name FROM users WHERE id = ${root.id}`));
     expect(row!.first_name).toBe(`Root${method}`);
+  });
+
+  it('raises a security alert, recorded without an organisation', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/notifications/security-alert/', headers: auth(root.token), payload: { message: 'odd sign-in seen' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().notified).toBe(0);
+    const events = await t.db.system((tx) => rows<{ organization_id: string | null }>(tx, sql`SELECT organization_id FROM security_events WHERE user_id = ${root.id} AND event_type = 'security_alert'`));
+    expect(events).toEqual([{ organization_id: null }]);
   });
 });
