@@ -114,17 +114,31 @@ export async function buildWorld(options: { databaseUrl?: string; plugins?: ((ap
   );
   const orgIds = { own: orgs.find((o) => o.name === 'Demo Organization')!.id, foreign: orgs.find((o) => o.name === 'Other Organization')!.id };
   const tokens = new Map<Role, string>();
+  const login = async (role: Exclude<Role, 'anonymous'>) => {
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login/', payload: { email: EMAIL_OF[role], password: DEMO_PASSWORD } });
+    if (res.statusCode === 200) tokens.set(role, (res.json() as { token: string }).token);
+    return res.statusCode === 200;
+  };
+  const accountOf = new Map<Role, string>();
   const relogin = async (role: Role): Promise<boolean> => {
     if (role === 'anonymous') return true;
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login/', payload: { email: EMAIL_OF[role], password: DEMO_PASSWORD } });
-    if (res.statusCode !== 200) return false;
-    tokens.set(role, (res.json() as { token: string }).token);
-    return true;
+    if (await login(role)) return true;
+    // A fuzzed request changed the role's own account (its e-mail through the profile, a second
+    // factor, a deactivation): put the account back as seeded, outside the API, and sign in again.
+    const userId = accountOf.get(role);
+    if (!userId) return false;
+    const hash = await hashPassword(DEMO_PASSWORD);
+    await db.system(async (tx) => {
+      await tx.execute(sql`UPDATE users SET email = ${EMAIL_OF[role]}, password_hash = ${hash}, is_active = true, status = 'active', must_change_password = false,
+                            failed_login_count = 0, locked_until = NULL, totp_enabled = false, totp_secret = NULL WHERE id = ${userId}`);
+      await tx.execute(sql`UPDATE memberships SET is_active = true WHERE user_id = ${userId}`);
+    });
+    return login(role);
   };
+  const accounts = await db.system((tx) => rows<{ id: string; email: string }>(tx, sql`SELECT id::text AS id, email FROM users WHERE email = ANY(${sql.param(Object.values(EMAIL_OF))}::text[])`));
+  for (const [role, email] of Object.entries(EMAIL_OF)) accountOf.set(role as Role, accounts.find((a) => a.email === email)!.id);
   for (const role of ROLES) if (!(await relogin(role))) throw new Error(`login of ${role} failed`);
-  const protectedUsers = new Set(
-    (await db.system((tx) => rows<{ id: string }>(tx, sql`SELECT id::text AS id FROM users WHERE email = ANY(${sql.param(Object.values(EMAIL_OF))}::text[])`))).map((r) => r.id),
-  );
+  const protectedUsers = new Set(accounts.map((a) => a.id));
   const ids = { own: await loadIds(db, orgIds.own), foreign: await loadIds(db, orgIds.foreign) };
   for (const pool of [ids.own.users, ids.foreign.users]) pool.splice(0, pool.length, ...pool.filter((id) => !protectedUsers.has(id)));
   return { app, db, tokens, protectedUsers, ids, orgIds, relogin, close: async () => { await app.close(); await db.close(); } };
