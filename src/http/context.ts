@@ -63,6 +63,17 @@ export function inSystem<T>(request: FastifyRequest, fn: (ctx: ServiceContext) =
   );
 }
 
+/**
+ * Work on the caller's own records (their profile, an alert they raise): in their organisation,
+ * or in platform scope for a Super Admin who has none and names none. Row-level security refuses
+ * a tenant-scope row without an organisation (audit row, security event): those answered 500.
+ */
+export function inOwnScope<T>(request: FastifyRequest, fn: (ctx: ServiceContext & { actor: Actor }) => Promise<T>): Promise<T> {
+  const actor = requireActor(request);
+  if (actor.orgId || namesOrganisation(request)) return inTenant(request, fn);
+  return inSystem(request, (ctx) => fn({ ...ctx, actor }));
+}
+
 export const ORGANIZATION_HEADER = 'x-organization-id';
 
 /**

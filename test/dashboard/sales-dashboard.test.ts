@@ -64,6 +64,10 @@ describe('salesperson dashboard', () => {
     const anonymous = await get('/api/dashboard/');
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.body).toBe('');
+    // The document says so (it declared a JSON string; found by the fuzzer).
+    const declared = (await get('/api/schema/')).json().paths['/api/dashboard/'].get.responses['401'];
+    expect(declared.content).toEqual({ 'text/plain': { schema: { type: 'string', maxLength: 0 } } });
+    expect(anonymous.headers['content-type']).toMatch(/^text\/plain/);
     expect((await get('/api/dashboard/', org.users.verifier.token)).statusCode).toBe(403);
     expect((await get('/api/dashboard/standings/')).statusCode).toBe(401);
     expect((await get('/api/dashboard/chart/?period=hourly', org.users.sales.token)).statusCode).toBe(400);

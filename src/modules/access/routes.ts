@@ -9,6 +9,7 @@ import { BulkAssignBody } from '../users/schemas.ts';
 import { bulkAssignRoles } from '../users/service.ts';
 import * as repo from './repo.ts';
 import * as access from './service.ts';
+import { noContent } from '../../http/responses.ts';
 
 const PermissionOut = z.object({ id: wireId, name: z.string(), codename: z.string(), category: z.string() });
 const RoleOut = z.object({
@@ -92,10 +93,10 @@ export async function accessRoutes(app: AppInstance) {
     });
   }
 
-  app.delete('/api/permissions/roles/:id/', { config: { permission: 'roles:manage' }, schema: { tags, params: idParams } }, async (request, reply) => {
+  app.delete('/api/permissions/roles/:id/', { config: { permission: 'roles:manage' }, schema: { tags, params: idParams, response: noContent } }, async (request, reply) => {
     if (!isId(request.params.id)) throw notFound('Role not found.');
     await inTenant(request, (ctx) => access.deleteRole(ctx, request.params.id));
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   const assignmentResult = z.object({

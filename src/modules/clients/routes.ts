@@ -9,6 +9,7 @@ import { presentActivity, presentClient } from './present.ts';
 import type { ActivityRow, ClientRow } from './repo.ts';
 import { ActivityListQuery, ActivityOut, ClientBody, ClientDetailOut, ClientListQuery, ClientOut, ClientPatchBody } from './schemas.ts';
 import * as clients from './service.ts';
+import { noContent } from '../../http/responses.ts';
 
 const VIEW = ['clients:view_own', 'clients:view_team', 'clients:view_all'] as const;
 const NOT_FOUND = 'Client not found.';
@@ -51,9 +52,9 @@ export async function clientRoutes(app: AppInstance) {
     });
   }
 
-  app.delete('/api/clients/:id/', { config: { permission: 'clients:delete' }, schema: { tags, params: idParams } }, async (request, reply) => {
+  app.delete('/api/clients/:id/', { config: { permission: 'clients:delete' }, schema: { tags, params: idParams, response: noContent } }, async (request, reply) => {
     await inRecordOrg(request, 'clients', request.params.id, NOT_FOUND, (ctx) => clients.deleteClient(ctx, request.params.id));
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   app.get(

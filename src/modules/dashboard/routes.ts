@@ -50,7 +50,7 @@ export async function dashboardRoutes(app: AppInstance) {
 
   // The web client warms this URL without a token and caches whatever JSON comes back, so an
   // anonymous call gets a 401 with an empty body.
-  app.get('/api/dashboard/', { config: { auth: 'optional' }, schema: { tags, querystring: z.object({ period: periodKind.optional() }), response: { 200: PersonalOut, 401: z.string() } } }, async (request, reply) => {
+  app.get('/api/dashboard/', { config: { auth: 'optional' }, schema: { tags, querystring: z.object({ period: periodKind.optional() }), response: { 200: PersonalOut, 401: { description: 'Not signed in: an empty body.', content: { 'text/plain': { schema: z.string().max(0) } } } } } }, async (request, reply) => {
     if (!request.actor) return reply.code(401).header('content-type', 'text/plain; charset=utf-8').serializer(() => '').send('');
     if (!hasPermission(request.actor, permission)) throw forbidden();
     return inTenant(request, (ctx) => dash.personalDashboard(ctx, request.query.period ?? 'monthly'));

@@ -12,6 +12,7 @@ import { groupByDeal, presentActivity, presentDeal } from './present.ts';
 import { clientDealTotals } from './repo.ts';
 import { ActivityList, DealCreateBody, DealListQuery, DealOut, DealUpdateBody, ExpandOut, LogActivityBody, WebDealOut, WebExpandOut } from './schemas.ts';
 import * as deals from './service.ts';
+import { noContent } from '../../http/responses.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
 const refParams = z.object({ id: z.string().max(64) });
@@ -84,9 +85,9 @@ export async function dealRoutes(app: AppInstance) {
       });
     }
 
-    app.delete(`${base}:id/`, { config: { permission: 'deals:delete' }, schema: { tags, params: refParams } }, async (request, reply) => {
+    app.delete(`${base}:id/`, { config: { permission: 'deals:delete' }, schema: { tags, params: refParams, response: noContent } }, async (request, reply) => {
       await inTenant(request, (ctx) => deals.deleteDeal(ctx, request.params.id));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     });
 
     app.get(`${base}:id/expand/`, { config: { permission: view }, schema: { tags, params: refParams, response: { 200: Expand } } }, async (request) =>

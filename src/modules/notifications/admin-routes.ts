@@ -15,6 +15,7 @@ import { diff, recordAudit } from '../audit/recorder.ts';
 import { iso } from '../clients/org-scope.ts';
 import { OutboxItem, OutboxQuery, TemplateBody, TemplateOut, TemplatePatchBody } from './schemas.ts';
 import * as templates from './templates.ts';
+import { noContent } from '../../http/responses.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
 const MANAGE = 'notifications:manage';
@@ -105,14 +106,14 @@ export async function notificationAdminRoutes(app: AppInstance) {
     });
   }
 
-  app.delete('/api/notifications/templates/:id/', { config: { permission: MANAGE }, schema: { tags, params: idParams } }, async (request, reply) => {
+  app.delete('/api/notifications/templates/:id/', { config: { permission: MANAGE }, schema: { tags, params: idParams, response: noContent } }, async (request, reply) => {
     await asManager(request, async (ctx) => {
       const before = isId(request.params.id) ? await templates.findEditableTemplate(ctx.tx, ctx.orgId, request.params.id) : undefined;
       if (!before) throw notFound('Template not found.');
       await templates.deleteTemplate(ctx.tx, before.id);
       await recordAudit(ctx, { entity: 'notification_template', entityId: before.id, action: 'delete', oldValues: { notification_type: before.notification_type } });
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   const outboxOut = pageOf(OutboxItem).extend({ smtp_configured: z.boolean() });

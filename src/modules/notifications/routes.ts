@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../../http/auth.ts';
-import { inTenant, type ServiceContext } from '../../http/context.ts';
+import { inOwnScope, inTenant, type ServiceContext } from '../../http/context.ts';
 import { notFound } from '../../http/errors.ts';
 import { isId, messageOut } from '../../http/fields.ts';
 import { pageRequest } from '../../http/pagination.ts';
@@ -161,7 +161,7 @@ export async function notificationRoutes(app: AppInstance) {
   // organisation is always the caller's own; `org_id` in the body is ignored.
   app.post('/api/notifications/security-alert/', { schema: { tags, body: SecurityAlertBody, response: { 201: messageOut.extend({ notified: z.number().int() }) } } }, async (request, reply) => {
     const b = request.body;
-    const notified = await inTenant(request, async (ctx) => {
+    const notified = await inOwnScope(request, async (ctx) => {
       const severity = ({ low: 'low', medium: 'medium', high: 'high', urgent: 'critical' } as const)[b.priority ?? 'high'];
       await recordSecurityEvent(ctx.tx, ctx.meta, { type: 'security_alert', severity, userId: ctx.actor.userId, orgId: ctx.orgId, email: ctx.actor.email, details: { message: b.message, alert_type: b.type ?? 'security_alert', details: b.details ?? {} } });
       if (!ctx.orgId) return 0;

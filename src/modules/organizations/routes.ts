@@ -13,6 +13,7 @@ import { openSession } from '../auth/sessions.ts';
 import type { OrganizationRow } from './repo.ts';
 import * as orgs from './service.ts';
 import * as repo from './repo.ts';
+import { noContent } from '../../http/responses.ts';
 
 const OrgOut = z.object({
   id: wireId,
@@ -159,14 +160,14 @@ export function organizationRoutes(kit: AuthKit) {
     }
 
     // Only Super Admins delete; anyone else naming another organisation gets 404 (never revealing it), their own 403.
-    app.delete('/api/organizations/:id/', { schema: { tags, params: idParams } }, async (request, reply) => {
+    app.delete('/api/organizations/:id/', { schema: { tags, params: idParams, response: noContent } }, async (request, reply) => {
       const actor = requireActor(request);
       if (!actor.isSuperuser) {
         if (request.params.id !== actor.orgId) throw notFound('Organisation not found.');
         throw forbidden();
       }
       await withOrg(request, request.params.id, 'organization:delete', (ctx) => orgs.deleteOrganization(ctx, request.params.id));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     });
   };
 }

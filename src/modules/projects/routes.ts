@@ -9,6 +9,7 @@ import { inRecordOrg, namesOtherOrg, iso } from '../clients/org-scope.ts';
 import type { ProjectRow } from './repo.ts';
 import { ProjectBody, ProjectListQuery, ProjectOut, ProjectPatchBody } from './schemas.ts';
 import * as projects from './service.ts';
+import { noContent } from '../../http/responses.ts';
 
 const NOT_FOUND = 'Project not found.';
 
@@ -70,9 +71,9 @@ export async function projectRoutes(app: AppInstance) {
       });
     }
 
-    app.delete(`${base}/:id/`, { config: { permission: 'projects:manage' }, schema: { tags, params: idParams } }, async (request, reply) => {
+    app.delete(`${base}/:id/`, { config: { permission: 'projects:manage' }, schema: { tags, params: idParams, response: noContent } }, async (request, reply) => {
       await inRecordOrg(request, 'projects', request.params.id, NOT_FOUND, (ctx) => projects.deleteProject(ctx, request.params.id));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     });
   }
 }

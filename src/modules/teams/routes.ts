@@ -10,6 +10,7 @@ import { inNamedOrg, inRecordOrg, namesOtherOrg } from '../clients/org-scope.ts'
 import { presentTeam } from './present.ts';
 import { MemberParams, MembersBody, SeedTeamBody, TeamBody, TeamListQuery, TeamOut, TeamPatchBody } from './schemas.ts';
 import * as teams from './service.ts';
+import { noContent } from '../../http/responses.ts';
 
 const NOT_FOUND = 'Team not found.';
 
@@ -49,9 +50,9 @@ export async function teamRoutes(app: AppInstance) {
     });
   }
 
-  app.delete('/api/team/teams/:id/', { config: { permission: 'teams:manage' }, schema: { tags, params: idParams } }, async (request, reply) => {
+  app.delete('/api/team/teams/:id/', { config: { permission: 'teams:manage' }, schema: { tags, params: idParams, response: noContent } }, async (request, reply) => {
     await inRecordOrg(request, 'teams', request.params.id, NOT_FOUND, (ctx) => teams.deleteTeam(ctx, request.params.id));
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   app.post(

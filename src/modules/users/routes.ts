@@ -4,11 +4,12 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { rows, sql } from '../../db/database.ts';
 import { hasPermission, requireActor } from '../../http/auth.ts';
-import { inSystem, inTenant, namesOrganisation, type ServiceContext } from '../../http/context.ts';
+import { inOwnScope, inSystem, inTenant, namesOrganisation, type ServiceContext } from '../../http/context.ts';
 import { duplicate, fieldError, forbidden, notFound } from '../../http/errors.ts';
 import { idParams, isId, messageOut } from '../../http/fields.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
+import { money } from '../../money.ts';
 import type { Actor } from '../../http/auth.ts';
 import { recordAudit } from '../audit/recorder.ts';
 import { checkUpload } from '../../files/detect.ts';
@@ -104,10 +105,17 @@ export async function userRoutes(app: AppInstance) {
     return { message: 'User deactivated.' };
   });
 
+  /** The caller's own user row; a Super Admin who named another organisation has none there. */
+  async function ownUser(ctx: ServiceContext & { actor: { userId: string } }) {
+    const user = await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId);
+    if (!user) throw notFound('You have no profile in this organisation.');
+    return user;
+  }
+
   // The signed-in user's own profile: only personal fields are writable here.
   for (const url of ['/api/auth/profile/', '/api/auth/user/']) {
     app.get(url, { schema: { tags: ['profile'], response: { 200: UserOut } } }, async (request) =>
-      presentUser(await inTenant(request, async (ctx) => (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!)),
+      presentUser(await inTenant(request, (ctx) => ownUser(ctx))),
     );
     for (const method of ['PUT', 'PATCH'] as const) {
       app.route({
@@ -116,9 +124,9 @@ export async function userRoutes(app: AppInstance) {
         schema: { tags: ['profile'], body: ProfileUpdateBody, response: { 200: UserOut } },
         handler: async (request) => {
           const b = request.body;
-          const user = await inTenant(request, async (ctx) => {
+          const user = await inOwnScope(request, async (ctx) => {
             if (b.email && (await repo.emailTaken(ctx.tx, b.email, ctx.actor.userId))) throw duplicate('email', 'A user with this email already exists.');
-            const before = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
+            const before = await ownUser(ctx);
             const picture = b.profile_picture ? await storeProfilePicture(app, b.profile_picture) : undefined;
             await repo.updateUser(ctx.tx, ctx.actor.userId, {
               profile_picture: picture,
@@ -129,7 +137,7 @@ export async function userRoutes(app: AppInstance) {
               address: b.address,
               bio: b.bio,
             });
-            const after = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
+            const after = await ownUser(ctx);
             // The cached actor carries the name and e-mail.
             invalidateActors(ctx, { kind: 'user', id: after.id });
             await recordAudit(ctx, { entity: 'user', entityId: after.id, action: 'profile_update', oldValues: { email: before.email, first_name: before.first_name, last_name: before.last_name }, newValues: { email: after.email, first_name: after.first_name, last_name: after.last_name } });
@@ -145,16 +153,16 @@ export async function userRoutes(app: AppInstance) {
   const salesTargetOut = z.object({ message: z.string(), sales_target: z.string(), user: UserOut });
   for (const url of ['/api/auth/user/set-sales-target/', '/api/auth/users/set-sales-target/']) {
     app.post(url, { schema: { tags: ['profile'], body: SalesTargetBody, response: { 200: salesTargetOut } } }, async (request) => {
-      const user = await inTenant(request, async (ctx) => {
-        const before = (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
+      const user = await inOwnScope(request, async (ctx) => {
+        const before = await ownUser(ctx);
         // A target is a manager's yardstick: without the permission a user may only set a first
         // one (the web client's "Personal Goal" prompt), never change one they were given.
-        if (!hasPermission(ctx.actor, SET_SALES_TARGET) && Number(before.sales_target) !== 0) {
+        if (!hasPermission(ctx.actor, SET_SALES_TARGET) && !money(before.sales_target).isZero()) {
           throw forbidden('Only a manager can change a sales target.');
         }
         await repo.updateUser(ctx.tx, ctx.actor.userId, { sales_target: request.body.sales_target });
         await recordAudit(ctx, { entity: 'user', entityId: ctx.actor.userId, action: 'set_sales_target', oldValues: { sales_target: before.sales_target }, newValues: { sales_target: request.body.sales_target } });
-        return (await repo.findUser(ctx.tx, ctx.actor.userId, ctx.orgId))!;
+        return ownUser(ctx);
       });
       return { message: 'Sales target updated.', sales_target: user.sales_target, user: presentUser(user) };
     });

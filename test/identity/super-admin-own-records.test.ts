@@ -1,0 +1,54 @@
+// A Super Admin (no organisation of their own) working on their own records: the profile and a
+// security alert they raise. Found by the fuzzer (issue 13): both answered 500.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows, sql } from '../../src/db/database.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { auth, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
+
+let t: TestApp;
+let root: TestUser;
+let org: TestOrg;
+beforeAll(async () => {
+  t = await createTestApp();
+  root = await createSuperAdmin(t);
+  org = await createOrg(t, 'Named Org');
+});
+afterAll(() => t.close());
+
+describe('Super Admin profile', () => {
+  it.each(['', '?organization=ORG'])('reads the profile%s', async (query) => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/auth/profile/${query.replace('ORG', org.id)}`, headers: auth(root.token) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().email).toBe(root.email);
+  });
+
+  it('changes personal fields while naming an organisation', async () => {
+    const res = await t.app.inject({ method: 'PATCH', url: `/api/auth/profile/?organization=${org.id}`, headers: auth(root.token), payload: { last_name: 'Named' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().last_name).toBe('Named');
+  });
+
+  it.each(['PATCH', 'PUT'] as const)('%s changes personal fields', async (method) => {
+    const res = await t.app.inject({ method, url: '/api/auth/profile/', headers: auth(root.token), payload: { first_name: `Root${method}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().first_name).toBe(`Root${method}`);
+    const [row] = await t.db.system((tx) => rows<{ first_name: string }>(tx, sql`SELECT first_name FROM users WHERE id = ${root.id}`));
+    expect(row!.first_name).toBe(`Root${method}`);
+  });
+
+  it('sets their own sales target (500 before: found by the fuzzer)', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/user/set-sales-target/', headers: auth(root.token), payload: { sales_target: '4820.64' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().sales_target).toBe('4820.64');
+    const [row] = await t.db.system((tx) => rows<{ sales_target: string }>(tx, sql`SELECT sales_target FROM users WHERE id = ${root.id}`));
+    expect(row!.sales_target).toBe('4820.64');
+  });
+
+  it('raises a security alert, recorded without an organisation', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/notifications/security-alert/', headers: auth(root.token), payload: { message: 'odd sign-in seen' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().notified).toBe(0);
+    const events = await t.db.system((tx) => rows<{ organization_id: string | null }>(tx, sql`SELECT organization_id FROM security_events WHERE user_id = ${root.id} AND event_type = 'security_alert'`));
+    expect(events).toEqual([{ organization_id: null }]);
+  });
+});
