@@ -7,9 +7,14 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** Components shared by every operation's error responses. */
 export const ERROR_COMPONENTS = {
-  // One field's errors, as DRF writes them: messages, a nested map, or one entry per list item.
+  // One field's errors, as DRF writes them: messages, a nested map, or one entry per list item
+  // (a map for a list of objects, messages for a list of values: `{"disabled_types": [["…"]]}`).
   FieldErrorValue: {
-    anyOf: [{ type: 'array', items: { type: 'string' } }, ref('FieldErrors'), { type: 'array', items: ref('FieldErrors') }],
+    anyOf: [
+      { type: 'array', items: { type: 'string' } },
+      ref('FieldErrors'),
+      { type: 'array', items: { anyOf: [ref('FieldErrors'), { type: 'array', items: { type: 'string' } }] } },
+    ],
   },
   FieldErrors: {
     type: 'object',
@@ -68,7 +73,8 @@ export function errorStatuses(route: Route, method: string): number[] {
   const statuses = [400, 503];
   // Public routes under /api/auth/ check credentials of their own (login, refresh, second factor).
   if (auth !== 'none' || url.startsWith('/api/auth/')) statuses.push(401);
-  if (auth === 'required') statuses.push(403);
+  // Routes with optional authentication may still check a permission once signed in.
+  if (auth !== 'none') statuses.push(403);
   if (auth !== 'none' || url.includes(':')) statuses.push(404);
   if (write) statuses.push(409);
   if ('if-match' in headers) statuses.push(412);

@@ -117,6 +117,13 @@ describe('declared error answers are what the app sends', () => {
     expectDeclared('/api/deals/payments/', 'post', res, 400);
   });
 
+  it('400 naming an item of a list of values, and 403 on a route with optional authentication (found by the fuzzer)', async () => {
+    const prefs = await t.app.inject({ method: 'PATCH', url: '/api/notifications/preferences/', headers: admin(), payload: { disabled_types: ['no such type'] } });
+    expect(prefs.json().disabled_types).toEqual([['Unknown notification type.']]);
+    expectDeclared('/api/notifications/preferences/', 'patch', prefs, 400);
+    expectDeclared('/api/dashboard/', 'get', await t.app.inject({ method: 'GET', url: '/api/dashboard/', headers: auth(org.users.verifier.token) }), 403);
+  });
+
   it('405 in the Error component\'s shape', async () => {
     const res = await t.app.inject({ method: 'PUT', url: '/api/health/' });
     expect(res.statusCode).toBe(405);
