@@ -101,8 +101,9 @@ export async function buildWorld(options: { databaseUrl?: string; plugins?: ((ap
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
     // Generated logins must not lock the fuzzer's own roles out of their accounts.
-    LOGIN_FAILURES_PER_EMAIL: '1000000',
+    LOGIN_FAILURES_PER_EMAIL_IP: '1000000',
     LOGIN_FAILURES_PER_IP: '1000000',
+    LOGIN_EMAIL_FREE_FAILURES: '1000000',
     LOCKOUT_THRESHOLD: '1000000',
   });
   const app = await buildApp({ config, db, plugins: options.plugins ?? [], logger: false });
