@@ -1,5 +1,7 @@
 // Files that arrive with a request: checked before any work starts (so a bad file stores
 // nothing), written during the work, and removed again if the work fails.
+import type { FastifyRequest } from 'fastify';
+import { isConnectionLoss } from '../db/errors.ts';
 import { fieldError } from '../http/errors.ts';
 import type { UploadedFile } from '../http/multipart.ts';
 import { MAX_UPLOAD_BYTES } from '../http/multipart.ts';
@@ -42,5 +44,22 @@ export class UploadBatch {
   async discard(): Promise<void> {
     await Promise.all(this.stored.map((k) => this.storage.remove(k).catch(() => undefined)));
     this.stored.length = 0;
+  }
+}
+
+/**
+ * Runs work that may store files: settles them once it committed, removes them if it failed. A
+ * lost database connection leaves them pending instead: the commit may have reached the server
+ * before the connection broke, so only the sweep, which sees the rows, may remove them.
+ */
+export async function withUploads<T>(request: FastifyRequest, fn: (uploads: UploadBatch) => Promise<T>): Promise<T> {
+  const uploads = new UploadBatch(request.server.files);
+  try {
+    const result = await fn(uploads);
+    await uploads.settle();
+    return result;
+  } catch (err) {
+    if (!isConnectionLoss(err)) await uploads.discard();
+    throw err;
   }
 }

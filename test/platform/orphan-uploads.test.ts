@@ -6,6 +6,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../src/db/database.ts';
 import { sweepOrphanUploads } from '../../src/files/sweep.ts';
+import { withUploads } from '../../src/files/uploads.ts';
+import type { FastifyRequest } from 'fastify';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
@@ -61,5 +63,25 @@ describe('files no row references are swept after the grace period', () => {
     expect(stored('receipts')).toContain(young);
     expect(await sweepOrphanUploads(t.app, 0)).toEqual({ removed: 1, kept: 0 });
     expect(stored('receipts')).not.toContain(young);
+  });
+
+  it('a failed request removes its files at once, but one that lost its connection leaves them to the sweep', async () => {
+    const request = { server: t.app } as FastifyRequest;
+    const storeThenFail = (error: Error & { code?: string }) =>
+      withUploads(request, async (uploads) => {
+        keys.push(await uploads.store('receipts', { kind: 'pdf', data: PDF, filename: 'r.pdf' }));
+        throw error;
+      }).catch(() => undefined);
+    const keys: string[] = [];
+    await storeThenFail(new Error('refused by a rule'));
+    // The commit may have reached the server before the connection broke: only the sweep, which
+    // sees whether a row references the file, may remove it.
+    await storeThenFail(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
+    const [refused, lost] = keys as [string, string];
+    expect(stored('receipts')).not.toContain(refused);
+    expect(stored('receipts')).toContain(lost);
+    expect(await t.app.files.pending(0)).toEqual([lost]);
+    expect(await sweepOrphanUploads(t.app, 0)).toEqual({ removed: 1, kept: 0 });
+    expect(stored('receipts')).not.toContain(lost);
   });
 });

@@ -1,5 +1,4 @@
 // Deals on both API surfaces: the seeds' /api/deals/… and the web client's /api/deals/deals/….
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { inTenant, type ServiceContext } from '../../http/context.ts';
 import { sendIdempotent } from '../../http/idempotency.ts';
@@ -7,7 +6,7 @@ import { linksFor, type Links } from '../../http/links.ts';
 import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import type { Actor } from '../../http/auth.ts';
-import { UploadBatch } from '../../files/uploads.ts';
+import { withUploads } from '../../files/uploads.ts';
 import { groupByDeal, presentActivity, presentDeal } from './present.ts';
 import { clientDealTotals } from './repo.ts';
 import { ActivityList, DealCreateBody, DealListQuery, DealOut, DealUpdateBody, ExpandOut, LogActivityBody, WebDealOut, WebExpandOut } from './schemas.ts';
@@ -18,27 +17,14 @@ type Ctx = ServiceContext & { actor: Actor };
 const refParams = z.object({ id: z.string().max(64) });
 const READ_ONLY = { readOnly: true };
 
-/** A deal as every deal route answers it: with payments and recent activity. */
 /** `If-Match` (the deal's version) for an edit; loose, so that every other header stays on the request. */
 const IfMatchHeaders = z.looseObject({ 'if-match': z.string().optional().describe('The version read (`3`, `"3"` or `W/"3"`): 412 when the deal changed since.') });
 
+/** A deal as every deal route answers it: with payments and recent activity. */
 export async function dealView(ctx: Ctx, ref: string, links: Links) {
   const deal = await deals.requireDeal(ctx, ref);
   const { payments, activity } = await deals.childrenOf(ctx, [deal.id]);
   return presentDeal(deal, payments, activity, links);
-}
-
-/** Runs work that may store files, settling them once it committed and removing them if it fails. */
-export async function withUploads<T>(request: FastifyRequest, fn: (uploads: UploadBatch) => Promise<T>): Promise<T> {
-  const uploads = new UploadBatch(request.server.files);
-  try {
-    const result = await fn(uploads);
-    await uploads.settle();
-    return result;
-  } catch (err) {
-    await uploads.discard();
-    throw err;
-  }
 }
 
 export async function dealRoutes(app: AppInstance) {

@@ -15,7 +15,7 @@ import { pageEnvelope, pageOf, pageRequest } from '../../http/pagination.ts';
 import type { AppInstance } from '../../http/types.ts';
 import { checkedFile, RECEIPT_KINDS, type UploadBatch } from '../../files/uploads.ts';
 import { PAYMENT_SELECT, dealRef, refreshDealMoneySql, type PaymentRow } from '../deals/repo.ts';
-import { withUploads } from '../deals/routes.ts';
+import { withUploads } from '../../files/uploads.ts';
 import { dealVisibility, requireDeal } from '../deals/service.ts';
 import { presentPayment } from '../deals/present.ts';
 import { writeOffPayment } from '../verification/service.ts';
