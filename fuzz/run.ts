@@ -47,6 +47,11 @@ export async function fuzz(options: FuzzOptions, given?: World): Promise<Tally> 
     const protectedIds = new Set([world.orgIds.own, world.orgIds.foreign]);
     const tally: Tally = { requests: 0, byClass: {}, byOperation: new Map(), failures: [], warnings: new Map(), started: Date.now(), finished: 0, relogins: 0 };
     const deadline = options.minutes > 0 ? Date.now() + options.minutes * 60_000 : Infinity;
+    // A process warning while serving (a deprecated driver use such as two queries at once on one
+    // connection, a listener leak) is a defect too: it is charged to the request that caused it.
+    const processWarnings: string[] = [];
+    const onWarning = (w: Error) => processWarnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
     let order: number[] = [];
     while (tally.requests < options.requests && Date.now() < deadline) {
       // Every operation once per round, in a shuffled order, so that coverage stays even.
@@ -75,6 +80,7 @@ export async function fuzz(options: FuzzOptions, given?: World): Promise<Tally> 
       }
       const changed = await probe.changedTables();
       if (res.statusCode >= 400 && changed.length) failures.push(`refused with ${res.statusCode} but changed: ${changed.join(', ')}`);
+      for (const warning of processWarnings.splice(0)) failures.push(`process warning: ${warning}`);
       for (const reason of failures) {
         const failure: Failure = { operation: key, role, method: req.method, url: req.url, status: res.statusCode, reason, mutation: req.mutation, body: req.body, contentType: req.headers['content-type'] };
         tally.failures.push(failure);
@@ -87,6 +93,7 @@ export async function fuzz(options: FuzzOptions, given?: World): Promise<Tally> 
         await probe.changedTables();
       }
     }
+    process.off('warning', onWarning);
     tally.finished = Date.now();
     tally.operations = ops.map((o) => `${o.method} ${o.path}`);
     printReport(tally, log);

@@ -57,10 +57,15 @@ async function brokenRoutes(app: AppInstance) {
     await app.db.system((tx) => tx.execute(sql`INSERT INTO organizations (name) VALUES ('left behind by a refused request')`));
     return (reply as unknown as FastifyReply).code(400).send({ detail: 'refused' });
   });
+  // As node-postgres warns when a second query is issued on a connection that is still busy.
+  app.get('/api/fuzz-probe/warns/', { schema: { tags, response: { 200: z.object({ ok: z.boolean() }) } } }, async () => {
+    process.emitWarning('two queries at once on one connection', 'DeprecationWarning');
+    return { ok: true };
+  });
 }
 
 describe('fuzz run', () => {
-  it('fails on a 5xx, a body off its schema and a refused request that changed data', { timeout: 240_000 }, async () => {
+  it('fails on a 5xx, a body off its schema, a refused request that changed data and a process warning', { timeout: 240_000 }, async () => {
     const world = await buildWorld({ plugins: [brokenRoutes] });
     const lines: string[] = [];
     try {
@@ -69,6 +74,7 @@ describe('fuzz run', () => {
       expect(reasons.some((r) => /^GET \/api\/fuzz-probe\/crash\/ 500/.test(r))).toBe(true);
       expect(reasons.some((r) => /^GET \/api\/fuzz-probe\/shape\/ .*does not match its schema/.test(r))).toBe(true);
       expect(reasons.some((r) => /^POST \/api\/fuzz-probe\/leaky\/ refused with 400 but changed: organizations/.test(r))).toBe(true);
+      expect(reasons.some((r) => /^GET \/api\/fuzz-probe\/warns\/ process warning: DeprecationWarning: two queries/.test(r))).toBe(true);
       expect(lines.join('\n')).toMatch(/replay: GET \/api\/fuzz-probe\/crash\/ as /);
     } finally {
       await world.close();

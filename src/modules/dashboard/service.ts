@@ -43,14 +43,15 @@ async function userTarget(tx: Tx, userId: string): Promise<string> {
 
 export async function verificationSummary(ctx: Ctx, facts: OrgFacts, period?: Period) {
   const f = { orgId: facts.orgId, userId: ctx.actor.userId, start: period?.start, end: period?.end };
-  const [verified, pending, rejected] = await Promise.all(
-    (['verified', 'pending', 'rejected'] as const).map((status) => repo.moneyByCurrency(ctx.tx, { ...f, status })),
-  );
+  // One after the other: the transaction's single connection runs one query at a time anyway.
+  const verified = await repo.moneyByCurrency(ctx.tx, { ...f, status: 'verified' });
+  const pending = await repo.moneyByCurrency(ctx.tx, { ...f, status: 'pending' });
+  const rejected = await repo.moneyByCurrency(ctx.tx, { ...f, status: 'rejected' });
   const part = (list: repo.CurrencyAmount[]) => {
     const h = headline(list, facts.currency);
     return { count: list.reduce((n, r) => n + r.count, 0), total: h.amount, currency: facts.currency, by_currency: h.by_currency };
   };
-  return { verified: part(verified!), pending: part(pending!), rejected: part(rejected!) };
+  return { verified: part(verified), pending: part(pending), rejected: part(rejected) };
 }
 
 /** The web client's shape of a deal not yet fully paid. */

@@ -91,9 +91,14 @@ export async function listDeals(ctx: Ctx, q: DealQuery, page: { limit: number; o
   return { ...result, ...(await childrenOf(ctx, result.rows.map((d) => d.id))) };
 }
 
-/** Payments and the last 10 activity entries of a set of deals, in two queries. */
+/**
+ * Payments and the last 10 activity entries of a set of deals, in two queries, one after the
+ * other: a transaction has one connection, and node-postgres only queues (and warns about)
+ * queries issued on it concurrently.
+ */
 export async function childrenOf(ctx: Ctx, dealIds: string[]) {
-  const [payments, activity] = await Promise.all([repo.paymentsOfDeals(ctx.tx, dealIds), repo.activityOfDeals(ctx.tx, dealIds, 10)]);
+  const payments = await repo.paymentsOfDeals(ctx.tx, dealIds);
+  const activity = await repo.activityOfDeals(ctx.tx, dealIds, 10);
   return { payments, activity };
 }
 
