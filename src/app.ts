@@ -79,6 +79,8 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200, querystringParser: parseQueryString },
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
+    // Requests that arrive while closing get the API's 503 (src/modules/health/monitor.ts).
+    return503OnClosing: false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

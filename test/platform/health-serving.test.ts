@@ -65,4 +65,13 @@ describe('health reflects whether the process can serve', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ status: 'unhealthy', checks: { draining: true }, reasons: expect.arrayContaining(['shutting down']) });
   });
+
+  it('answers other requests while draining with 503, Retry-After and the error body', async () => {
+    // After the test above: still draining.
+    const res = await t.app.inject({ method: 'GET', url: '/api/clients/' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.headers.connection).toBe('close');
+    expect(res.json()).toMatchObject({ code: 'service_unavailable', detail: 'The server is shutting down; retry shortly.', request_id: expect.any(String) });
+  });
 });

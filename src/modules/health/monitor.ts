@@ -2,6 +2,7 @@
 // it is draining (shutting down) and whether its event loop stalled recently (a blocked loop
 // answers nothing, including health, so a load balancer should stop sending it work).
 import type { FastifyInstance } from 'fastify';
+import { serviceUnavailable } from '../../http/errors.ts';
 
 const TICK_MS = 200;
 /** A stall counts against health for this long after it ended. */
@@ -68,6 +69,14 @@ declare module 'fastify' {
 /** One monitor per application; closing the application marks it draining and stops it. */
 export function registerHealthMonitor(app: FastifyInstance, eventLoopMaxMs: number): void {
   app.decorate('health', new HealthMonitor(eventLoopMaxMs));
+  // While draining, a request that still arrives (on a kept-alive connection) is answered 503 in
+  // the API's error format with Retry-After, so a client or balancer retries elsewhere; health
+  // itself answers, with its own 503. Replaces Fastify's bare 503 (return503OnClosing: false).
+  app.addHook('onRequest', async (request, reply) => {
+    if (!app.health.draining || request.routeOptions.url === '/api/health/') return;
+    reply.header('connection', 'close');
+    throw serviceUnavailable('The server is shutting down; retry shortly.', 1);
+  });
   app.addHook('onListen', (done) => {
     app.health.start();
     done();
