@@ -120,7 +120,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
     origin: config.corsOrigins.length ? config.corsOrigins : !config.isProduction,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Organization-Id', 'X-Request-Id'],
-    exposedHeaders: ['Retry-After', 'X-Request-Id', 'ETag'],
+    exposedHeaders: ['Retry-After', 'X-Request-Id', 'ETag', 'Allow'],
     credentials: true,
     maxAge: 600,
   });

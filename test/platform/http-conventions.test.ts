@@ -162,6 +162,10 @@ describe('cross-cutting headers and documents', () => {
     const err = await t.app.inject({ method: 'GET', url: '/api/nope/', headers: { origin: 'https://web.example.test' } });
     expect(err.headers['access-control-allow-origin']).toBe('https://web.example.test');
     expect(err.headers['access-control-expose-headers']).toContain('Retry-After');
+    // A 405's Allow is readable by a web client on another origin.
+    const wrongMethod = await t.app.inject({ method: 'PUT', url: '/api/health/', headers: { origin: 'https://web.example.test' } });
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers['access-control-expose-headers']).toContain('Allow');
     const other = await t.app.inject({ method: 'GET', url: '/api/health/', headers: { origin: 'https://evil.example.test' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
