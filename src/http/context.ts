@@ -44,7 +44,10 @@ export async function inTenant<T>(
   const actor = requireActor(request);
   let orgId = actor.orgId;
   if (actor.isSuperuser) {
-    orgId = requested !== undefined ? requested : (actor.orgId ?? (await organisationNamedBy(request)));
+    // An organisation a route passes on (from a query value or a record) must exist too.
+    orgId = requested !== undefined
+      ? requested && requested !== actor.orgId ? await existingOrganisation(request, requested) : requested
+      : (actor.orgId ?? (await organisationNamedBy(request)));
     if (orgId && orgId !== actor.orgId) await auditAccess(request, actor, orgId, requested !== undefined ? 'route' : 'request');
   }
   return withAfterCommit(request.server, request.log, (afterCommit) =>
@@ -95,28 +98,32 @@ export function namedOrganisation(request: FastifyRequest): string | undefined {
 export const namesOrganisation = (request: FastifyRequest) => namedOrganisation(request) !== undefined;
 
 // Once per request however many transactions it runs.
-const resolvedOrg = new WeakMap<FastifyRequest, Promise<string | null>>();
+const resolvedOrg = new WeakMap<FastifyRequest, Map<string, Promise<string>>>();
 const auditedOrgs = new WeakMap<FastifyRequest, Set<string>>();
 
-/** The named organisation's id (null when none is named); a name that matches none is a 404. */
-function organisationNamedBy(request: FastifyRequest): Promise<string | null> {
-  let found = resolvedOrg.get(request);
+/** The organisation `id` names, or a 404 (a malformed id names none, like an unknown one). */
+function existingOrganisation(request: FastifyRequest, id: string): Promise<string> {
+  const seen = resolvedOrg.get(request) ?? new Map<string, Promise<string>>();
+  resolvedOrg.set(request, seen);
+  let found = seen.get(id);
   if (!found) {
-    const named = namedOrganisation(request);
-    // A malformed id names no organisation: 404 like an unknown one.
-    found = named === undefined
-      ? Promise.resolve(null)
-      : !isId(named)
-        ? Promise.reject(notFound('Organisation not found.'))
-        : request.server.db
-          .system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM organizations WHERE id = ${named}`))
+    found = !isId(id)
+      ? Promise.reject(notFound('Organisation not found.'))
+      : request.server.db
+          .system((tx) => rows<{ id: string }>(tx, sql`SELECT id FROM organizations WHERE id = ${id}`))
           .then(([org]) => {
             if (!org) throw notFound('Organisation not found.');
             return String(org.id);
           });
-    resolvedOrg.set(request, found);
+    seen.set(id, found);
   }
   return found;
+}
+
+/** The named organisation's id (null when none is named); a name that matches none is a 404. */
+async function organisationNamedBy(request: FastifyRequest): Promise<string | null> {
+  const named = namedOrganisation(request);
+  return named === undefined ? null : existingOrganisation(request, named);
 }
 
 /**

@@ -177,6 +177,13 @@ describe('5. a Super Admin names the organisation on every tenant route', () => 
     expect((await h.call('GET', '/api/clients/', su.token)).json().count).toBe(0);
     const unknown = expectError(await h.call('GET', '/api/deals/?organization=999999999', su.token), 404, 'not_found');
     expect(unknown.detail).toBe('Organisation not found.');
+    // Routes that pass the named organisation on themselves (roles, audit log): 409 before (the
+    // access audit row referred to no organisation; found by the fuzzer).
+    for (const path of ['/api/permissions/roles/', '/api/audit/logs/']) {
+      for (const org of ['999999999', '2147483648']) {
+        expect(expectError(await h.call('GET', `${path}?organization=${org}`, su.token), 404, 'not_found').detail, `${path} ${org}`).toBe('Organisation not found.');
+      }
+    }
     const clash = await t.app.inject({ method: 'GET', url: `/api/deals/?organization=${a.id}`, headers: { ...auth(su.token), 'x-organization-id': b.id } });
     expect(expectError(clash as Answer, 400).organization).toEqual([expect.any(String)]);
     // Members act in their own organisation whatever they name.
