@@ -223,7 +223,6 @@ function preparing(client: pg.PoolClient, cache: ConnectionState): pg.PoolClient
   return wrapped;
 }
 
-
 /** No connection answered within the bound (health checks). */
 export class DatabaseTimeout extends Error {
   constructor(ms: number) {

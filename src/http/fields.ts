@@ -74,8 +74,11 @@ export const FIRST_BUSINESS_DATE = '1900-01-01';
 export const LAST_BUSINESS_DATE = '2200-12-31';
 const OUT_OF_RANGE = `Enter a date between ${FIRST_BUSINESS_DATE} and ${LAST_BUSINESS_DATE}.`;
 
-/** A calendar date inside the business range (ISO dates compare as strings). */
-export const isBusinessDate = (value: string) => isCalendarDate(value) && value >= FIRST_BUSINESS_DATE && value <= LAST_BUSINESS_DATE;
+/** ISO dates compare as strings. */
+const inBusinessRange = (value: string) => value >= FIRST_BUSINESS_DATE && value <= LAST_BUSINESS_DATE;
+
+/** A calendar date inside the business range. */
+export const isBusinessDate = (value: string) => isCalendarDate(value) && inBusinessRange(value);
 
 /** An instant (e.g. a client's "last seen") inside the business range. */
 export const isBusinessInstant = (d: Date) => !Number.isNaN(d.getTime()) && isBusinessDate(d.toISOString().slice(0, 10));
@@ -86,7 +89,7 @@ export const dateField = z
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date has wrong format. Use YYYY-MM-DD.')
   .refine(isCalendarDate, 'Enter a real calendar date.')
-  .refine((v) => v >= FIRST_BUSINESS_DATE && v <= LAST_BUSINESS_DATE, OUT_OF_RANGE);
+  .refine(inBusinessRange, OUT_OF_RANGE);
 
 export const nonEmpty = (max = 255) => z.string().trim().min(1, 'This field may not be blank.').max(max, `Ensure this field has no more than ${max} characters.`);
 export const optionalText = (max = 2000) => z.string().trim().max(max, `Ensure this field has no more than ${max} characters.`).optional();
