@@ -4,8 +4,8 @@
 // the cost of everything PRS adds around the queries. For create payment it runs the write
 // floor (floor.sql): the rows PRS writes for a payment, in one function call.
 //
-// The SQL is not copied: it comes from the builders PRS itself runs (src/modules/deals/repo.ts,
-// src/modules/verification/repo.ts), rendered to text and parameters by Drizzle's PostgreSQL
+// The SQL is not copied: it comes from the builders PRS itself runs (src/sales/deals/repo.ts,
+// src/sales/verification/repo.ts), rendered to text and parameters by Drizzle's PostgreSQL
 // dialect as PRS's driver does. The organisation is a query parameter (`org`) and stays an
 // explicit condition of every query, as in PRS, where row-level security only adds to it.
 //
@@ -16,7 +16,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { groupByDeal } from '../src/modules/deals/present.ts';
+import { groupByDeal } from '../src/sales/deals/present.ts';
 import {
   activityOfDealsQuery,
   clientDealTotalsQuery,
@@ -26,8 +26,8 @@ import {
   type ActivityRow,
   type DealRow,
   type PaymentRow,
-} from '../src/modules/deals/repo.ts';
-import { queueQueries } from '../src/modules/verification/repo.ts';
+} from '../src/sales/deals/repo.ts';
+import { queueQueries } from '../src/sales/verification/repo.ts';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.BASELINE_POOL_SIZE ?? 10) });
 pool.on('error', () => undefined);
@@ -44,7 +44,7 @@ async function q<T extends pg.QueryResultRow>(query: SQL): Promise<T[]> {
 }
 
 // What PRS's deals service builds for an Org Admin (deals:view_all) asking for
-// `?verification_status=…`, newest first (src/modules/deals/service.ts).
+// `?verification_status=…`, newest first (src/sales/deals/service.ts).
 const VISIBLE_TO_ALL = sql`true`;
 const NEWEST_FIRST = sql`d.created_at DESC`;
 

@@ -3,7 +3,7 @@
 // pending payments to verify).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { SeededOrganization } from '../src/cli/seed-demo-data.ts';
+import type { SeededOrganization } from '../src/demo/seed-demo-data.ts';
 import type { RouteRequest } from './load.ts';
 
 export interface Route {

@@ -1,6 +1,6 @@
 // Values from the OpenAPI document's JSON Schemas (the subset Zod emits: type, enum, const,
 // properties/required, items, anyOf/oneOf, lengths, bounds, pattern), valid or deliberately not.
-import { Random } from '../src/modules/demo/random.ts';
+import { Random } from '../src/demo/random.ts';
 import type { Entity, IdPools } from './world.ts';
 
 export type Schema = { [key: string]: unknown };

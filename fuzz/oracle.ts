@@ -4,7 +4,7 @@
 // state left behind by a refused request (each table's row count and newest row version, before and after).
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { sql } from 'drizzle-orm';
-import { rows, type Database } from '../src/db/database.ts';
+import { rows, type Database } from '../src/core/db/database.ts';
 
 export type Verdict = { kind: 'ok' } | { kind: 'warning'; reason: string } | { kind: 'failure'; reason: string };
 

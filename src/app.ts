@@ -5,42 +5,42 @@ import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import cors from '@fastify/cors';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Config } from './config.ts';
-import type { Database } from './db/database.ts';
-import { registerErrorHandling } from './http/errors.ts';
-import { registerMetrics } from './http/metrics.ts';
-import { registerOpenApi } from './http/openapi.ts';
-import { securityHeaders } from './http/security-headers.ts';
-import { parseQueryString } from './http/query-string.ts';
-import { serializerCompiler, validatorCompiler } from './http/schema-compilers.ts';
-import type { AppInstance } from './http/types.ts';
-import { registerAuthentication } from './http/auth.ts';
-import { registerMultipart } from './http/multipart.ts';
-import { parseJsonBody, registerInputGuards } from './http/input-guards.ts';
-import { LocalFileStorage, type FileStorage } from './files/storage.ts';
-import { S3FileStorage } from './files/s3-storage.ts';
-import { mediaRoutes } from './files/routes.ts';
-import { registerHealthMonitor } from './modules/health/monitor.ts';
-import { UrlSigner } from './files/signed-urls.ts';
-import { accessRoutes } from './modules/access/routes.ts';
-import { auditRoutes } from './modules/audit/routes.ts';
-import { authRoutes } from './modules/auth/routes.ts';
-import { clientRoutes } from './modules/clients/routes.ts';
-import { createAuthKit, type AuthKit } from './modules/auth/kit.ts';
-import { healthRoutes } from './modules/health/routes.ts';
-import { organizationRoutes } from './modules/organizations/routes.ts';
-import { projectRoutes } from './modules/projects/routes.ts';
-import { teamRoutes } from './modules/teams/routes.ts';
-import { userRoutes } from './modules/users/routes.ts';
-import { dealRoutes } from './modules/deals/routes.ts';
-import { paymentRoutes } from './modules/payments/routes.ts';
-import { verificationRoutes } from './modules/verification/routes.ts';
-import { invoiceRoutes } from './modules/invoices/routes.ts';
-import { dashboardRoutes } from './modules/dashboard/routes.ts';
-import { orgAdminDashboardRoutes } from './modules/dashboard/org-admin-routes.ts';
-import { commissionRoutes } from './modules/commission/routes.ts';
-import { streakRoutes } from './modules/streaks/routes.ts';
-import { notificationsModule } from './modules/notifications/module.ts';
+import type { Config } from './core/config.ts';
+import type { Database } from './core/db/database.ts';
+import { registerErrorHandling } from './core/http/errors.ts';
+import { registerMetrics } from './core/http/metrics.ts';
+import { registerOpenApi } from './core/http/openapi.ts';
+import { securityHeaders } from './core/http/security-headers.ts';
+import { parseQueryString } from './core/http/query-string.ts';
+import { serializerCompiler, validatorCompiler } from './core/http/schema-compilers.ts';
+import type { AppInstance } from './core/http/types.ts';
+import { registerAuthentication } from './core/http/auth.ts';
+import { registerMultipart } from './core/http/multipart.ts';
+import { parseJsonBody, registerInputGuards } from './core/http/input-guards.ts';
+import { LocalFileStorage, type FileStorage } from './core/files/storage.ts';
+import { S3FileStorage } from './core/files/s3-storage.ts';
+import { mediaRoutes } from './core/files/routes.ts';
+import { registerHealthMonitor } from './core/health/monitor.ts';
+import { UrlSigner } from './core/files/signed-urls.ts';
+import { accessRoutes } from './core/access/routes.ts';
+import { auditRoutes } from './core/audit/routes.ts';
+import { authRoutes } from './core/auth/routes.ts';
+import { clientRoutes } from './sales/clients/routes.ts';
+import { createAuthKit, type AuthKit } from './core/auth/kit.ts';
+import { healthRoutes } from './core/health/routes.ts';
+import { organizationRoutes } from './core/organizations/routes.ts';
+import { projectRoutes } from './sales/projects/routes.ts';
+import { teamRoutes } from './sales/teams/routes.ts';
+import { userRoutes } from './core/users/routes.ts';
+import { dealRoutes } from './sales/deals/routes.ts';
+import { paymentRoutes } from './sales/payments/routes.ts';
+import { verificationRoutes } from './sales/verification/routes.ts';
+import { invoiceRoutes } from './sales/invoices/routes.ts';
+import { dashboardRoutes } from './sales/dashboard/routes.ts';
+import { orgAdminDashboardRoutes } from './sales/dashboard/org-admin-routes.ts';
+import { commissionRoutes } from './sales/commission/routes.ts';
+import { streakRoutes } from './sales/streaks/routes.ts';
+import { notificationsModule } from './core/notifications/module.ts';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const REQUEST_ID_RE = /^[\w.:-]{8,128}$/;
@@ -79,7 +79,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200, querystringParser: parseQueryString },
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
-    // Requests that arrive while closing get the API's 503 (src/modules/health/monitor.ts).
+    // Requests that arrive while closing get the API's 503 (src/core/health/monitor.ts).
     return503OnClosing: false,
     requestIdHeader: false,
     genReqId: (req) => {
@@ -90,7 +90,7 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
 
   // The web client sends Content-Type: application/json on every request, bodiless GET and
   // DELETE included: an empty JSON body means "no body", not a parse error.
-  // Strict UTF-8, no prototype keys, NULs, depth or size beyond the limits (src/http/input-guards.ts).
+  // Strict UTF-8, no prototype keys, NULs, depth or size beyond the limits (src/core/http/input-guards.ts).
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     let value: unknown;
     try {

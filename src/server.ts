@@ -2,8 +2,8 @@
 // and a graceful shutdown on SIGTERM/SIGINT (stop accepting, drain requests, close the database).
 import { setFlagsFromString } from 'node:v8';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
-import { openDatabase } from './db/database.ts';
+import { ConfigError, loadConfig, loadDotEnv } from './core/config.ts';
+import { openDatabase } from './core/db/database.ts';
 import { prepareDatabase, startupTasks } from './startup.ts';
 
 async function main() {

@@ -1,10 +1,10 @@
 // Work done when PRS starts, after migrations: the permission catalogue is brought up to date,
 // and an empty database receives demo data (outside production) so that the API has something to show.
-import type { Database } from './db/database.ts';
-import { migrate } from './db/migrate.ts';
-import type { AppInstance } from './http/types.ts';
-import { syncPermissionCatalog } from './modules/access/repo.ts';
-import { seedDemoIfEmpty } from './modules/demo/seed.ts';
+import type { Database } from './core/db/database.ts';
+import { migrate } from './core/db/migrate.ts';
+import type { AppInstance } from './core/http/types.ts';
+import { syncPermissionCatalog } from './core/access/repo.ts';
+import { seedDemoIfEmpty } from './demo/seed.ts';
 
 /** Migrations plus reference data every installation needs. Idempotent. */
 export async function prepareDatabase(db: Database): Promise<void> {

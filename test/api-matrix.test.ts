@@ -5,7 +5,7 @@
 // is added.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../src/db/database.ts';
+import { rows, sql } from '../src/core/db/database.ts';
 import { FOREIGN_SHAPED_ID } from './sales/helpers.ts';
 import { createTestApp, type TestApp } from './support/app.ts';
 import { auth, createOrg, createSuperAdmin, type TestOrg, type TestUser } from './support/identity.ts';

@@ -1,8 +1,8 @@
 // `prs seed-demo-data` at a tiny scale: whole organisations whose codes, derived columns,
 // invoices and decisions agree with each other, and which the application then continues.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countRows, seedDemoData, type SeedSummary } from '../../src/cli/seed-demo-data.ts';
-import { rows, sql } from '../../src/db/database.ts';
+import { countRows, seedDemoData, type SeedSummary } from '../../src/demo/seed-demo-data.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
 const SCALE = { orgs: 2, users: 5, clients: 10, deals: 30, paymentsPerDeal: 2 };

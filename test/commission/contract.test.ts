@@ -2,7 +2,7 @@
 // '?', 'Token' header, JSON content-type, a top-level JSON array, the raw-fetch CSV export), with
 // every field the client reads present; plus the CSV's escaping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
+import { sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createOrg, type TestOrg } from '../support/identity.ts';
 import { clientRequest, contractEntries, contractEntry, missingFields, type ClientRequestOptions } from '../contract/contract.ts';

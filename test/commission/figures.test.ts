@@ -3,7 +3,7 @@
 // another currency, a refund before approval (reversed) and after payment (claw-back), and runs
 // repeated without doubling anything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
+import { sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createOrg, type TestOrg } from '../support/identity.ts';
 import { today } from '../support/sales.ts';

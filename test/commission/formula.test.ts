@@ -1,8 +1,8 @@
 // The pure parts: the one rounding rule, period boundaries and streak levels.
 import { describe, expect, it } from 'vitest';
-import { accrualCommission, convert, statementFigures } from '../../src/modules/commission/formula.ts';
-import { periodContaining } from '../../src/modules/commission/periods.ts';
-import { nextLevel, streakRating } from '../../src/modules/streaks/levels.ts';
+import { accrualCommission, convert, statementFigures } from '../../src/sales/commission/formula.ts';
+import { periodContaining } from '../../src/sales/commission/periods.ts';
+import { nextLevel, streakRating } from '../../src/sales/streaks/levels.ts';
 
 describe('commission formula', () => {
   it('converts exactly and rounds half-up to cents once', () => {

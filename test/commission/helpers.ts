@@ -1,6 +1,6 @@
 // Commission test helpers: deals with payments verified (or written off) through the real routes.
 import { expect } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import type { TestApp } from '../support/app.ts';
 import { auth, type TestOrg, type TestUser } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';

@@ -2,7 +2,7 @@
 // permission, 404 for another organisation's user or statement, 400 for bad input, never a 500.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
+import { sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createOrg, type TestOrg } from '../support/identity.ts';
 import { today } from '../support/sales.ts';

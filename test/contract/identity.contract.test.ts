@@ -5,8 +5,8 @@
 // each entry's `auth`.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { currentStep, totpCode } from '../../src/modules/auth/totp.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { currentStep, totpCode } from '../../src/core/auth/totp.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, createSuperAdmin, insertTestUser, login, PASSWORD, type TestOrg, type TestUser } from '../support/identity.ts';
 import { clientRequest, clientView, contractEntry, missingFields, multipartPayload, type ClientRequestOptions } from './contract.ts';

@@ -2,9 +2,9 @@
 // checked, only the caller's organisation, amounts of two currencies never added, access rules,
 // and the web client's contract entry `org-admin.dashboard`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { ROLE_NAMES } from '../../src/modules/access/catalog.ts';
-import { MONTHS } from '../../src/modules/dashboard/periods.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { ROLE_NAMES } from '../../src/core/access/catalog.ts';
+import { MONTHS } from '../../src/sales/dashboard/periods.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, createSuperAdmin, insertTestUser, type TestOrg } from '../support/identity.ts';

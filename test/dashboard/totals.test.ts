@@ -3,10 +3,10 @@
 // range splitter covers every day of a range exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { rows } from '../../src/db/database.ts';
-import { rebuildDashboardTotalsCommand } from '../../src/modules/dashboard/cli.ts';
-import { recentPaymentsOf } from '../../src/modules/dashboard/repo.ts';
-import { splitRange } from '../../src/modules/dashboard/totals.ts';
+import { rows } from '../../src/core/db/database.ts';
+import { rebuildDashboardTotalsCommand } from '../../src/sales/dashboard/cli.ts';
+import { recentPaymentsOf } from '../../src/sales/dashboard/repo.ts';
+import { splitRange } from '../../src/sales/dashboard/totals.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';

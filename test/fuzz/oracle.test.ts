@@ -7,7 +7,7 @@ import { ResponseOracle, type OpenApiDocument } from '../../fuzz/oracle.ts';
 import { fuzz } from '../../fuzz/run.ts';
 import { buildWorld } from '../../fuzz/world.ts';
 import type { FastifyReply } from 'fastify';
-import type { AppInstance } from '../../src/http/types.ts';
+import type { AppInstance } from '../../src/core/http/types.ts';
 
 const doc: OpenApiDocument = {
   paths: {

@@ -1,4 +1,4 @@
-// The cache of resolved actors (src/modules/auth/actor-cache.ts), turned on here
+// The cache of resolved actors (src/core/auth/actor-cache.ts), turned on here
 // (AUTH_CACHE_TTL_MS; the suite's default is off). Every case first makes the session cached and
 // checks it was (the actor query is not run again), then changes something through the API and
 // expects the very next request to see it. The actor-repo functions are wrapped in spies, so
@@ -6,15 +6,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import { rows, sql } from '../../src/db/database.ts';
-import type { AppInstance } from '../../src/http/types.ts';
-import * as actorRepo from '../../src/modules/auth/actor-repo.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import type { AppInstance } from '../../src/core/http/types.ts';
+import * as actorRepo from '../../src/core/auth/actor-repo.ts';
 import { createTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { PASSWORD, createOrg, createSuperAdmin, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { REDIS_BINARY, REDIS_WANTED, startRedis, stopRedis } from '../support/redis.ts';
 
-vi.mock('../../src/modules/auth/actor-repo.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/modules/auth/actor-repo.ts')>();
+vi.mock('../../src/core/auth/actor-repo.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/core/auth/actor-repo.ts')>();
   return { ...real, findActorBySessionId: vi.fn(real.findActorBySessionId), findActorByTokenHash: vi.fn(real.findActorByTokenHash) };
 });
 

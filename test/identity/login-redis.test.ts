@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import type { AppInstance } from '../../src/http/types.ts';
+import type { AppInstance } from '../../src/core/http/types.ts';
 import { createTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { PASSWORD, createOrg, insertTestUser } from '../support/identity.ts';
 import { freePort, REDIS_BINARY, REDIS_WANTED, startRedis, stopRedis } from '../support/redis.ts';

@@ -1,7 +1,7 @@
 // Every login path: success, wrong password, unknown e-mail, throttling, lockout, deactivated,
 // forced and expired password changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { PASSWORD, auth, createOrg, insertTestUser, type TestOrg } from '../support/identity.ts';
 

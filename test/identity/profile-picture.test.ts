@@ -1,6 +1,6 @@
 // Profile update as the web client sends it with a new photo (multipart), and the checks on it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { webp } from '../support/files.ts';

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SQL } from 'drizzle-orm';
-import { rows, sql } from '../../src/db/database.ts';
-import { DEFAULT_ROLES, PERMISSIONS } from '../../src/modules/access/catalog.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { DEFAULT_ROLES, PERMISSIONS } from '../../src/core/access/catalog.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, auth, createOrg, createSuperAdmin, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { UNKNOWN_ID as UNKNOWN, MALFORMED_IDS as MALFORMED, dbId, wireId } from '../support/ids.ts';

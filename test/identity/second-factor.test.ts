@@ -1,8 +1,8 @@
 // TOTP enrolment and login with a valid, a wrong and a replayed code; backup codes used once;
 // limited attempts; disable with password.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { currentStep, totpCode } from '../../src/modules/auth/totp.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { currentStep, totpCode } from '../../src/core/auth/totp.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { PASSWORD, auth, createOrg, insertTestUser, login, type TestOrg } from '../support/identity.ts';
 

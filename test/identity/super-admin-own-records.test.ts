@@ -1,7 +1,7 @@
 // A Super Admin (no organisation of their own) working on their own records: the profile and a
 // security alert they raise. Found by the fuzzer (issue 13): both answered 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
 

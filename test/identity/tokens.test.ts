@@ -1,7 +1,7 @@
 // Tokens and sessions: both header keywords and both token kinds, refresh rotation with reuse
 // detection, logout, session list/revoke, deactivation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { PASSWORD, createOrg, insertTestUser, login, type TestOrg } from '../support/identity.ts';
 

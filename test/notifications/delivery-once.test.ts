@@ -7,8 +7,8 @@
 // sent loses nothing.
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { claimUnpushed } from '../../src/modules/notifications/delivery.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { claimUnpushed } from '../../src/core/notifications/delivery.ts';
 import type { TestApp } from '../support/app.ts';
 import { createOrg, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { caller, dealOf, notificationsApp, recordPayment, sleep, SocketClient, type Frame } from './helpers.ts';

@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, type TestUser } from '../support/identity.ts';

@@ -2,8 +2,8 @@
 // for good after max attempts, recurring kinds rescheduled, jobs of a dead process taken over
 // after their lease, start/stop; and the reminder job for payments pending verification.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { backoffSeconds, enqueueJob, JobRunner, registerJobHandler } from '../../src/jobs/runner.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { backoffSeconds, enqueueJob, JobRunner, registerJobHandler } from '../../src/core/jobs/runner.ts';
 import type { TestApp } from '../support/app.ts';
 import { createOrg, type TestOrg } from '../support/identity.ts';
 import { dealOf, notificationsApp, notificationsOf, recordPayment, sleep } from './helpers.ts';

@@ -3,7 +3,7 @@
 // the security alert; 401/403/404/400 on every route; nothing crosses users or organisations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import type { TestApp } from '../support/app.ts';
 import { createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';
 import { caller, dealOf, notificationsApp, notificationsOf, recordPayment } from './helpers.ts';

@@ -3,8 +3,8 @@
 // fleet directory that makes the same choice in every process (announcements, presence lists,
 // goodbyes, processes that went silent).
 import { describe, expect, it } from 'vitest';
-import { Hub, type Connection, type RealtimeEvent } from '../../src/realtime/hub.ts';
-import { FleetDirectory, parseFleetMessage } from '../../src/realtime/redis.ts';
+import { Hub, type Connection, type RealtimeEvent } from '../../src/core/realtime/hub.ts';
+import { FleetDirectory, parseFleetMessage } from '../../src/core/realtime/redis.ts';
 
 class FakeSocket implements Connection {
   readonly got: RealtimeEvent[] = [];

@@ -5,8 +5,8 @@
 // owner's socket after commit and queues e-mail where the recipient's settings ask for it.
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { DEFAULT_ROLES, ROLE_NAMES } from '../../src/modules/access/catalog.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { DEFAULT_ROLES, ROLE_NAMES } from '../../src/core/access/catalog.ts';
 import type { TestApp } from '../support/app.ts';
 import { createOrg, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { createClient } from '../support/sales.ts';

@@ -4,7 +4,7 @@
 // templates with {{variables}} shape the text (the organisation's over the global one).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifyCommissionApproved } from '../../src/modules/notifications/triggers.ts';
+import { notifyCommissionApproved } from '../../src/core/notifications/triggers.ts';
 import type { TestApp } from '../support/app.ts';
 import { createOrg, createSuperAdmin, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { caller, dealOf, notificationsApp, notificationsOf, recordPayment } from './helpers.ts';

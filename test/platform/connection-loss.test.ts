@@ -3,7 +3,7 @@
 // code, node-postgres message, wrapped by Drizzle); other failures keep their answers. The
 // process-level behaviour (connections killed, server restarted) is in test/faults/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppInstance } from '../../src/http/types.ts';
+import type { AppInstance } from '../../src/core/http/types.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
 const lost: [string, () => Error][] = [

@@ -5,7 +5,7 @@
 // health follows Redis going away and coming back, and the subscription is made even when Redis
 // only appears after the application started.
 //
-// The actor cache (src/http/auth.ts) holds a Redis connection of its own; it is off by default
+// The actor cache (src/core/http/auth.ts) holds a Redis connection of its own; it is off by default
 // under NODE_ENV=test, so the start-up test turns it on, as in production: both connections
 // must let the application start without Redis.
 import type { ChildProcess } from 'node:child_process';
@@ -13,8 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import { presentNotification } from '../../src/modules/notifications/present.ts';
-import { REALTIME_CHANNEL } from '../../src/realtime/redis.ts';
+import { presentNotification } from '../../src/core/notifications/present.ts';
+import { REALTIME_CHANNEL } from '../../src/core/realtime/redis.ts';
 import { createTestApp, testConfig, type TestApp } from '../support/app.ts';
 import { createOrg } from '../support/identity.ts';
 import { freePort, REDIS_BINARY, REDIS_WANTED, startRedis, stopRedis } from '../support/redis.ts';

@@ -4,8 +4,8 @@
 // 3. NUL characters in any text (body, query, path) and invalid UTF-8 in a JSON body.
 // 4. JSON nested too deeply (or too large) for free-form fields.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import type { AppInstance } from '../../src/http/types.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import type { AppInstance } from '../../src/core/http/types.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { pageEnvelope, pageOf, pageQueryFields, pageRequest } from '../../src/http/pagination.ts';
-import type { AppInstance } from '../../src/http/types.ts';
+import { pageEnvelope, pageOf, pageQueryFields, pageRequest } from '../../src/core/http/pagination.ts';
+import type { AppInstance } from '../../src/core/http/types.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
 // Probe routes exercise the shared conventions the way module routes use them.

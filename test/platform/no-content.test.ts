@@ -1,7 +1,7 @@
 // Deletions answer 204 with no body, and the OpenAPI document says so (it claimed a 200: found by
 // the fuzzer, issue 13).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 

@@ -4,9 +4,9 @@
 // row references once their mark is older than UPLOAD_SWEEP_GRACE_SECONDS, and keeps the rest.
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { sweepOrphanUploads } from '../../src/files/sweep.ts';
-import { withUploads } from '../../src/files/uploads.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { sweepOrphanUploads } from '../../src/core/files/sweep.ts';
+import { withUploads } from '../../src/core/files/uploads.ts';
 import type { FastifyRequest } from 'fastify';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';

@@ -1,7 +1,7 @@
 // Row-level security holds even when the application's own organisation filter is missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { migrate } from '../../src/db/migrate.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { migrate } from '../../src/core/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/app.ts';
 
 let t: TestDatabase;

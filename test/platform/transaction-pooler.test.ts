@@ -1,8 +1,8 @@
 // DB_TRANSACTION_POOLER: behind a transaction-mode pooler nothing may stay on a connection
 // between transactions — no prepared statements, no session scope for reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { loadConfig } from '../../src/config.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { loadConfig } from '../../src/core/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/app.ts';
 
 let t: TestDatabase;

@@ -2,7 +2,7 @@
 // PUT/PATCH as the web client sends them, soft delete (refused while deals exist), the
 // activity feed, 404s for other organisations and malformed ids, and a status nobody writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
+import { sql } from '../../src/core/db/database.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';

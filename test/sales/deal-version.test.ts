@@ -1,7 +1,7 @@
 // A deal is edited only when someone edits it: payments and verification decisions move the
 // derived money and status fields, never `version` (the optimistic lock) nor `edit_status`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
+import { sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';

@@ -1,8 +1,8 @@
 // Deals: race-free codes, idempotent creation, optimistic locking, visibility and tenancy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
-import { pgErrorCode } from '../../src/db/errors.ts';
-import { digestOf } from '../../src/http/idempotency.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
+import { pgErrorCode } from '../../src/core/db/errors.ts';
+import { digestOf } from '../../src/core/http/idempotency.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';

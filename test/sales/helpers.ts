@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { SQL } from 'drizzle-orm';
-import { rows } from '../../src/db/database.ts';
+import { rows } from '../../src/core/db/database.ts';
 import type { TestApp } from '../support/app.ts';
 import { auth, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 

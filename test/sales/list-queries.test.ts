@@ -2,7 +2,7 @@
 // slices and counted from payments alone, and the deal list's count without the client join.
 // Whatever the filter, `count` is the number of rows the pages hold, in the documented order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';

@@ -1,7 +1,7 @@
 // Projects through HTTP on both path families (/api/project/ and /api/project/projects/):
 // CRUD, validation, permissions, tenancy and the audit trail, checked in the database too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
+import { sql } from '../../src/core/db/database.ts';
 import { contractEntry, clientRequest, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';

@@ -3,7 +3,7 @@
 // naming the organisation on every tenant route, and duplicates as 409.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
+import { sql } from '../../src/core/db/database.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, createSuperAdmin, type TestOrg, type TestUser } from '../support/identity.ts';

@@ -4,7 +4,7 @@
 // Ids are bigint keys: JSON integers in answers (the web client parseInt()s them back), decimal
 // strings in rows read with SQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
+import { sql } from '../../src/core/db/database.ts';
 import { clientRequest, contractEntry, missingFields } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auditRows, createOrg, createSuperAdmin, PASSWORD, type TestOrg, type TestUser } from '../support/identity.ts';

@@ -1,7 +1,7 @@
 // Verification edge cases: concurrent decisions, requests for information, refunds and bad debt,
 // the queue, invoices (list shapes, PDF, cancellation).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { createClient, createDeal, today } from '../support/sales.ts';

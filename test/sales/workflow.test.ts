@@ -1,7 +1,7 @@
 // Seed 000's workflow end to end: salesperson → client → deal → payment with receipt →
 // verifier verifies (or rejects) → payment, invoice, deal and client follow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows, sql } from '../../src/db/database.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import { multipartPayload } from '../contract/contract.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { auth, createOrg, type TestOrg } from '../support/identity.ts';

@@ -5,12 +5,12 @@
 // sweep: a restarted runner catches up every missed day of each organisation in its own time
 // zone, once, and never finalises a day that has not ended.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
-import { JobRunner, type Job } from '../../src/jobs/runner.ts';
-import { organizationToday } from '../../src/modules/organizations/clock.ts';
-import { calculateStreaksCommand } from '../../src/modules/streaks/cli.ts';
-import { enqueueRollover, nextQuarterHour, rollOverDay, rolloverKey, sweepRollovers } from '../../src/modules/streaks/rollover.ts';
-import { ROLE_NAMES } from '../../src/modules/access/catalog.ts';
+import { sql } from '../../src/core/db/database.ts';
+import { JobRunner, type Job } from '../../src/core/jobs/runner.ts';
+import { organizationToday } from '../../src/core/organizations/clock.ts';
+import { calculateStreaksCommand } from '../../src/sales/streaks/cli.ts';
+import { enqueueRollover, nextQuarterHour, rollOverDay, rolloverKey, sweepRollovers } from '../../src/sales/streaks/rollover.ts';
+import { ROLE_NAMES } from '../../src/core/access/catalog.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createOrg, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { createClient, createDeal } from '../support/sales.ts';

@@ -3,9 +3,9 @@
 // a deletion, a foreign currency qualifying once its rate is recorded), checked after every
 // step against the rule; then `prs calculate-streaks` must rebuild exactly the same records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../src/db/database.ts';
-import { calculateStreaksCommand } from '../../src/modules/streaks/cli.ts';
-import { currentStreaks } from '../../src/modules/streaks/service.ts';
+import { sql } from '../../src/core/db/database.ts';
+import { calculateStreaksCommand } from '../../src/sales/streaks/cli.ts';
+import { currentStreaks } from '../../src/sales/streaks/service.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { createOrg, type TestOrg } from '../support/identity.ts';
 import { createClient, createDeal } from '../support/sales.ts';

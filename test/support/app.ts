@@ -8,9 +8,9 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { openDatabase, type Database } from '../../src/db/database.ts';
-import type { AppInstance } from '../../src/http/types.ts';
+import { loadConfig, type Config } from '../../src/core/config.ts';
+import { openDatabase, type Database } from '../../src/core/db/database.ts';
+import type { AppInstance } from '../../src/core/http/types.ts';
 import { testDatabaseUrl, withDatabaseName } from './db-url.ts';
 
 export interface TestDatabase {

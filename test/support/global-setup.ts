@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../../src/db/database.ts';
+import { openDatabase } from '../../src/core/db/database.ts';
 import { prepareDatabase } from '../../src/startup.ts';
 import { testDatabaseUrl, withDatabaseName } from './db-url.ts';
 

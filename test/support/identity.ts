@@ -1,11 +1,11 @@
 // Identity fixtures: organisations with one user per default role, signed in through the real
 // login route, so tests hold real tokens.
 import { randomBytes } from 'node:crypto';
-import { ROLE_NAMES } from '../../src/modules/access/catalog.ts';
-import { createDefaultRoles } from '../../src/modules/access/service.ts';
-import { hashPassword } from '../../src/modules/auth/passwords.ts';
-import { insertMembership, insertUser } from '../../src/modules/users/repo.ts';
-import { rows, sql } from '../../src/db/database.ts';
+import { ROLE_NAMES } from '../../src/core/access/catalog.ts';
+import { createDefaultRoles } from '../../src/core/access/service.ts';
+import { hashPassword } from '../../src/core/auth/passwords.ts';
+import { insertMembership, insertUser } from '../../src/core/users/repo.ts';
+import { rows, sql } from '../../src/core/db/database.ts';
 import type { TestApp } from './app.ts';
 
 export const PASSWORD = 'Correct-Horse-42!';
