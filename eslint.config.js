@@ -13,4 +13,13 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // Area boundaries (docs/architecture.md; also checked with cycles in test/platform/architecture.test.ts).
+  {
+    files: ['src/core/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/sales/**', '**/crm/**', '**/contracts/**', '**/demo/**'], message: 'core imports no product area' }] }] },
+  },
+  {
+    files: ['src/sales/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/crm/**', '**/contracts/**', '**/demo/**'], message: 'sales imports neither CRM nor contracts' }] }] },
+  },
 );

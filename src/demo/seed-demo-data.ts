@@ -26,8 +26,11 @@ import {
   DealGenerator, HISTORY_DAYS, addClient, clientColumns, dayString, planTeams, planUsers, salesColumns,
   type ClientIndex, type Clock, type PlannedUser, type SalesColumns,
 } from './bulk-data.ts';
-import type { Command } from '../core/cli/commands.ts';
+import type { Command } from '../core/cli/command.ts';
 import { formatSummary, progressPrinter } from './seed-report.ts';
+import type { SeedProgress, SeededOrganization, SeedSummary } from './seed-types.ts';
+
+export type { SeedProgress, SeededOrganization, SeedSummary } from './seed-types.ts';
 
 export interface SeedDemoOptions {
   /** Organisations to create. */
@@ -72,29 +75,6 @@ export const SEED_DEFAULTS: SeedDemoOptions = {
   vacuum: true,
   skipFkChecks: false,
 };
-
-export interface SeedProgress {
-  phase: 'people' | 'clients' | 'deals' | 'totals' | 'vacuum';
-  /** Organisations finished, and to do. */
-  orgsDone: number;
-  orgs: number;
-  /** Deals written over all organisations, and to write. */
-  dealsDone: number;
-  dealsTotal: number;
-}
-
-export interface SeededOrganization {
-  id: string;
-  name: string;
-  logins: { role: string; email: string }[];
-}
-
-export interface SeedSummary {
-  organizations: SeededOrganization[];
-  rows: Record<string, number>;
-  seconds: number;
-  password: string;
-}
 
 const TABLES = ['organizations', 'roles', 'users', 'memberships', 'teams', 'team_members', 'clients', 'deals', 'payments', 'invoices', 'payment_approvals'] as const;
 type Tally = Record<(typeof TABLES)[number], number>;

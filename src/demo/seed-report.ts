@@ -1,5 +1,5 @@
 // What `prs seed-demo-data` prints: progress while it runs and the summary at the end.
-import type { SeedProgress, SeedSummary } from './seed-demo-data.ts';
+import type { SeedProgress, SeedSummary } from './seed-types.ts';
 
 /** A bar on a terminal; otherwise a plain line every few seconds. */
 export function progressPrinter(write: (s: string) => void, tty: boolean): (p: SeedProgress) => void {

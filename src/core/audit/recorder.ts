@@ -1,7 +1,7 @@
 // Writes the audit trail in the same transaction as the change it describes.
 import { is, SQL } from 'drizzle-orm';
 import { sql } from '../db/database.ts';
-import type { ServiceContext } from '../http/context.ts';
+import type { ServiceContext } from '../http/service-context.ts';
 
 export interface AuditEntry {
   entity: string;

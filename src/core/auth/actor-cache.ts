@@ -7,7 +7,7 @@
 // through Redis, in every other process. The TTL only bounds what nothing announces (direct SQL,
 // the CLI, a lost Redis message).
 import type { AfterCommit } from '../http/after-commit.ts';
-import type { Actor } from '../http/auth.ts';
+import type { Actor } from './actor.ts';
 
 /** Whose cached actors to drop. 'all' is for rare platform-wide changes. */
 export type ActorScope = { kind: 'session' | 'user' | 'role' | 'org'; id: string } | { kind: 'all' };

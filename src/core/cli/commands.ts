@@ -1,16 +1,8 @@
 import { listMigrations, migrate } from '../db/migrate.ts';
 import { syncPermissionCatalog } from '../access/repo.ts';
 import { rows, sql } from '../db/database.ts';
-import type { CliContext } from './index.ts';
+import type { Command } from './command.ts';
 import { identityCommands } from './identity-commands.ts';
-import { seedDemoDataCommand } from '../../demo/seed-demo-data.ts';
-import { calculateStreaksCommand } from '../../sales/streaks/cli.ts';
-import { rebuildDashboardTotalsCommand } from '../../sales/dashboard/cli.ts';
-
-export interface Command {
-  summary: string;
-  run(ctx: CliContext): Promise<number>;
-}
 
 const baseCommands: Record<string, Command> = {
   migrate: {
@@ -43,6 +35,5 @@ const baseCommands: Record<string, Command> = {
   },
 };
 
-export const commands: Record<string, Command> = { ...baseCommands, ...identityCommands, 'seed-demo-data': seedDemoDataCommand, 'calculate-streaks': calculateStreaksCommand,
-  'rebuild-dashboard-totals': rebuildDashboardTotalsCommand,
-};
+/** The platform's own commands; the areas add theirs in src/cli.ts. */
+export const coreCommands: Record<string, Command> = { ...baseCommands, ...identityCommands };

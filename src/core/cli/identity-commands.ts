@@ -7,7 +7,7 @@ import { deleteUnknownPermissions, syncPermissionCatalog } from '../access/repo.
 import { checkPasswordPolicy } from '../auth/password-policy.ts';
 import { generatePassword, hashPassword } from '../auth/passwords.ts';
 import { insertUser } from '../users/repo.ts';
-import type { Command } from './commands.ts';
+import type { Command } from './command.ts';
 
 async function promptHidden(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });

@@ -12,22 +12,9 @@ import { hashToken } from '../auth/opaque-tokens.ts';
 import { SUPER_ADMIN_ROLE_NAME } from '../access/catalog.ts';
 import { forbidden, unauthorized } from './errors.ts';
 import type { AppInstance } from './types.ts';
+import type { Actor, AuthMode } from '../auth/actor.ts';
 
-export interface Actor {
-  userId: string;
-  sessionId: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  isSuperuser: boolean;
-  orgId: string | null;
-  orgName: string | null;
-  roleId: string | null;
-  roleName: string | null;
-  permissions: ReadonlySet<string>;
-}
-
-export type AuthMode = 'required' | 'optional' | 'none';
+export type { Actor, AuthMode } from '../auth/actor.ts';
 
 export interface RouteAccess {
   /** Default 'required' for /api routes. 'optional' ignores a bad token (login, OTP). */

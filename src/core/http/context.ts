@@ -1,28 +1,16 @@
 // The explicit context every use case receives: whose organisation, who acts, the transaction,
 // and the request facts the audit log records.
 import type { FastifyRequest } from 'fastify';
-import { rows, sql, type TransactionOptions, type Tx } from '../db/database.ts';
+import { rows, sql, type TransactionOptions } from '../db/database.ts';
 import { recordAudit } from '../audit/recorder.ts';
-import { withAfterCommit, type AfterCommit } from './after-commit.ts';
+import { withAfterCommit } from './after-commit.ts';
 import { requireActor, type Actor } from './auth.ts';
 import { fieldError, notFound } from './errors.ts';
 import { isId } from './fields.ts';
 import { parseQueryString } from './query-string.ts';
+import type { RequestMeta, ServiceContext } from './service-context.ts';
 
-export interface RequestMeta {
-  ip: string;
-  userAgent: string;
-  requestId: string;
-}
-
-export interface ServiceContext {
-  orgId: string | null;
-  actor: Actor | null;
-  tx: Tx;
-  meta: RequestMeta;
-  /** Hooks run after the transaction commits (live pushes); absent where nobody runs them. */
-  afterCommit?: AfterCommit;
-}
+export type { RequestMeta, ServiceContext } from './service-context.ts';
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
   return { ip: request.ip, userAgent: String(request.headers['user-agent'] ?? '').slice(0, 500), requestId: request.id };

@@ -11,7 +11,6 @@ import { createMailer, type Mailer } from '../mail/mailer.ts';
 import '../mail/delivery.ts';
 import { Hub, LocalPublisher, type Publisher, type RealtimeEvent } from '../realtime/hub.ts';
 import { notificationAdminRoutes } from './admin-routes.ts';
-import '../../sales/verification/reminders.ts';
 import '../files/sweep.ts'; // the orphan-upload sweep runs on this module's job runner
 import { notificationRoutes } from './routes.ts';
 import { socketRoutes } from './socket.ts';

@@ -9,7 +9,7 @@
 // A refund or bad debt reverses the accrual: one not yet approved is marked `reversed` and drops
 // out of every total; one already approved or paid stays as it was and a `reversal` row with the
 // negated figures lands in the period of the write-off (a claw-back), linked both ways.
-import type { AccrualRow } from './present.ts';
+import type { AccrualRow } from './types.ts';
 import { rows, sql } from '../../core/db/database.ts';
 import type { ServiceContext } from '../../core/http/context.ts';
 import { recordAudit } from '../../core/audit/recorder.ts';

@@ -2,7 +2,7 @@
 // (product.md §6: "commission approved → the salesperson"), inside the approving transaction.
 import type { ServiceContext } from '../../core/http/context.ts';
 import { notifyCommissionApproved } from '../../core/notifications/triggers.ts';
-import type { StatementView } from './statements.ts';
+import type { StatementView } from './types.ts';
 
 export async function notifyApproved(ctx: ServiceContext, view: StatementView): Promise<void> {
   if (!view.id) return;

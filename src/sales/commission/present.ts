@@ -2,7 +2,7 @@
 // user_id as a string), accruals, summary totals per payout currency, and the CSV export.
 import { sum } from '../../core/money.ts';
 import { fixed } from './formula.ts';
-import type { StatementView } from './statements.ts';
+import type { AccrualRow, StatementView } from './types.ts';
 
 export function presentStatement(v: StatementView) {
   const { exactBase: _exact, ...out } = v;
@@ -56,28 +56,7 @@ export function orgAdminRow(v: StatementView) {
   };
 }
 
-export interface AccrualRow {
-  id: string;
-  kind: string;
-  payment_id: string;
-  transaction_id: string;
-  deal_id: string;
-  deal_code: string;
-  amount: string;
-  currency: string;
-  org_currency: string;
-  fx_rate: string | null;
-  base: string | null;
-  rate: string;
-  commission: string | null;
-  status: string;
-  period_date: string;
-  reverses_id: string | null;
-  reversed_by_id: string | null;
-  reversal_reason: string | null;
-  reversed_at: string | null;
-  created_at: string;
-}
+export type { AccrualRow } from './types.ts';
 
 const iso = (v: string | null) => (v ? new Date(v).toISOString() : null);
 

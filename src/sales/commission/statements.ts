@@ -14,36 +14,12 @@ import { notifyApproved } from './events.ts';
 import { fixed, statementFigures } from './formula.ts';
 import type { Period, StandardPeriod } from './periods.ts';
 import * as repo from './repo.ts';
+import type { StatementView } from './types.ts';
 
 type Ctx = ServiceContext & { actor: Actor };
 type StoredPeriod = StandardPeriod;
 
-export interface StatementView {
-  id: string | null;
-  user: repo.UserLite;
-  period: Period['kind'];
-  start_date: string;
-  end_date: string;
-  currency: string;
-  payout_currency: string;
-  exchange_rate: string;
-  rate: string;
-  rate_overridden: boolean;
-  sales_base: string;
-  commission: string;
-  bonus: string;
-  penalty: string;
-  total_commission: string;
-  final_amount: string;
-  accrual_count: number;
-  needs_rate_count: number;
-  status: 'pending' | 'approved' | 'paid';
-  computed_at: string | null;
-  approved_at: string | null;
-  paid_at: string | null;
-  /** Exact Σ base (stored by runs; not on the wire). */
-  exactBase: string;
-}
+export type { StatementView } from './types.ts';
 
 export function orgOf(ctx: ServiceContext): string {
   if (!ctx.orgId) throw notFound('No organisation selected.');

@@ -2,7 +2,7 @@
 // from the payments, deals and invoices (after a manual data repair or a bulk load that
 // bypassed the triggers).
 import { sql } from '../../core/db/database.ts';
-import type { Command } from '../../core/cli/commands.ts';
+import type { Command } from '../../core/cli/command.ts';
 import { forEachOrganisation } from '../../core/cli/each-organisation.ts';
 
 export const rebuildDashboardTotalsCommand: Command = {

@@ -1,6 +1,6 @@
 // `prs calculate-streaks [--org <id>]`: rebuilds every streak record from the deals (and the
 // break records of days the midnight roll-over finalised; see rollover.ts).
-import type { Command } from '../../core/cli/commands.ts';
+import type { Command } from '../../core/cli/command.ts';
 import { forEachOrganisation } from '../../core/cli/each-organisation.ts';
 import { rebuildOrganization } from './repo.ts';
 

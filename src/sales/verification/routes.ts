@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { inTenant } from '../../core/http/context.ts';
 import { ValidationError } from '../../core/http/errors.ts';
+// The hourly digest of payments waiting for verification registers its job handler on import.
+import './reminders.ts';
 import { decimalInput, wireId } from '../../core/http/fields.ts';
 import { sendIdempotent } from '../../core/http/idempotency.ts';
 import { linksFor } from '../../core/http/links.ts';

@@ -1,27 +1,21 @@
-// The `prs` command: operational tasks against the configured database.
+// Runs one `prs` command against the configured database. The command table comes from the
+// composition root (src/cli.ts), so core never imports an area's commands.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../config.ts';
-import { openDatabase, type Database } from '../db/database.ts';
-import { commands } from './commands.ts';
+import { openDatabase } from '../db/database.ts';
+import type { Command } from './command.ts';
 
-export interface CliContext {
-  config: Config;
-  db: Database;
-  args: string[];
-  out: (line: string) => void;
-}
-
-function usage(): string {
+function usage(commands: Record<string, Command>): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(22)} ${c.summary}`);
   return `Usage: prs <command> [options]\n\nCommands:\n${lines.join('\n')}\n`;
 }
 
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], commands: Record<string, Command>): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
   const name = positionals[0];
   const command = name ? commands[name] : undefined;
   if (!command) {
-    process.stderr.write(name && name !== 'help' ? `Unknown command: ${name}\n\n${usage()}` : usage());
+    process.stderr.write(name && name !== 'help' ? `Unknown command: ${name}\n\n${usage(commands)}` : usage(commands));
     return name && name !== 'help' ? 2 : 0;
   }
   loadDotEnv();
@@ -45,5 +39,3 @@ export async function runCli(argv: string[]): Promise<number> {
     await db.close();
   }
 }
-
-runCli(process.argv.slice(2)).then((code) => process.exit(code));
