@@ -88,5 +88,19 @@ describe('ActorCache', () => {
     expect(parseScope({ kind: 'user' })).toBeUndefined();
     expect(parseScope({ kind: 'everything', id: 'x' })).toBeUndefined();
     expect(parseScope('user')).toBeUndefined();
+    expect(parseScope({ kind: 'membership', userId: '7', orgId: '3' })).toEqual({ kind: 'membership', userId: '7', orgId: '3' });
+    expect(parseScope({ kind: 'membership', userId: '7' })).toBeUndefined();
+    expect(parseScope({ kind: 'membership', userId: 'x', orgId: '3' })).toBeUndefined();
+  });
+
+  it('drops one person\'s view of one organisation only', () => {
+    const cache = new ActorCache({ ttlMs: 60_000, maxEntries: 10 });
+    cache.set('a', cache.mark(), entry(1, { userId: 'p', orgId: 'o1' }));
+    cache.set('b', cache.mark(), entry(2, { userId: 'p', orgId: 'o2' }));
+    cache.set('c', cache.mark(), entry(3, { userId: 'q', orgId: 'o1' }));
+    expect(cache.drop({ kind: 'membership', userId: 'p', orgId: 'o1' })).toBe(1);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('b')).toBeDefined();
+    expect(cache.get('c')).toBeDefined();
   });
 });

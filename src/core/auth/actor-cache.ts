@@ -10,7 +10,11 @@ import type { AfterCommit } from '../http/after-commit.ts';
 import type { Actor } from './actor.ts';
 
 /** Whose cached actors to drop. 'all' is for rare platform-wide changes. */
-export type ActorScope = { kind: 'session' | 'user' | 'role' | 'org'; id: string } | { kind: 'all' };
+export type ActorScope =
+  | { kind: 'session' | 'user' | 'role' | 'org'; id: string }
+  /** One person's view of one organisation (a membership changed or ended). */
+  | { kind: 'membership'; userId: string; orgId: string }
+  | { kind: 'all' };
 
 export interface CachedActor {
   readonly actor: Actor;
@@ -113,6 +117,7 @@ export class ActorCache {
         scope.kind === 'session' ? actor.sessionId === scope.id
         : scope.kind === 'user' ? actor.userId === scope.id
         : scope.kind === 'role' ? actor.roleId === scope.id
+        : scope.kind === 'membership' ? actor.userId === scope.userId && actor.orgId === scope.orgId
         : actor.orgId === scope.id;
       if (hit) {
         this.entries.delete(key);
@@ -151,8 +156,12 @@ export function invalidateActors(ctx: { afterCommit?: AfterCommit | undefined },
 /** Reads a scope sent by another process; anything malformed is ignored. */
 export function parseScope(value: unknown): ActorScope | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { kind, id } = value as { kind?: unknown; id?: unknown };
+  const { kind, id, userId, orgId } = value as { kind?: unknown; id?: unknown; userId?: unknown; orgId?: unknown };
   if (kind === 'all') return { kind };
+  if (kind === 'membership') {
+    const idLike = (v: unknown): v is string => typeof v === 'string' && /^[0-9]{1,19}$/.test(v);
+    return idLike(userId) && idLike(orgId) ? { kind, userId, orgId } : undefined;
+  }
   if ((kind === 'session' || kind === 'user' || kind === 'role' || kind === 'org') && typeof id === 'string' && id.length <= 100) return { kind, id };
   return undefined;
 }

@@ -158,9 +158,19 @@ async function insertUserRow(tx: Tx, u: NewUser): Promise<string> {
   return row!.id;
 }
 
+/**
+ * An accepted membership. Its membership role follows the PRS role: the first holder of the
+ * default Org Admin role in an organisation that has no owner becomes its owner, later ones are
+ * admins, everyone else a member.
+ */
 export async function insertMembership(tx: Tx, orgId: string, userId: string, roleId: string | null) {
-  await tx.execute(sql`INSERT INTO memberships (organization_id, user_id, role_id) VALUES (${orgId}, ${userId}, ${roleId})
-    ON CONFLICT (organization_id, user_id) DO UPDATE SET role_id = EXCLUDED.role_id, is_active = true`);
+  await tx.execute(sql`INSERT INTO memberships (organization_id, user_id, role_id, membership_role, accepted_at)
+    VALUES (${orgId}, ${userId}, ${roleId},
+      CASE WHEN NOT EXISTS (SELECT 1 FROM roles r WHERE r.id = ${roleId} AND r.is_default AND r.name = 'Org Admin') THEN 'member'
+           WHEN EXISTS (SELECT 1 FROM memberships o WHERE o.organization_id = ${orgId} AND o.membership_role = 'owner') THEN 'admin'
+           ELSE 'owner' END,
+      now())
+    ON CONFLICT (organization_id, user_id) DO UPDATE SET role_id = EXCLUDED.role_id, is_active = true, status = 'active'`);
 }
 
 export async function setMembershipRole(tx: Tx, orgId: string, userId: string, roleId: string) {
@@ -199,6 +209,14 @@ export async function revokeUserSessions(tx: Tx, userId: string, reason: string,
   await asSystem(tx, () =>
     tx.execute(sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = ${reason}
       WHERE user_id = ${userId} AND revoked_at IS NULL AND id <> ${exceptSessionId ?? '0'}`),
+  );
+}
+
+/** Ends one person's sessions in one organisation only (their other organisations keep theirs). */
+export async function revokeMembershipSessions(tx: Tx, userId: string, orgId: string, reason: string) {
+  await asSystem(tx, () =>
+    tx.execute(sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = ${reason}
+      WHERE user_id = ${userId} AND organization_id = ${orgId} AND revoked_at IS NULL`),
   );
 }
 
