@@ -22,6 +22,8 @@ function actorFor(orgId: string, user: { id: string; email: string }, role: stri
     isSuperuser: false,
     orgId,
     orgName: null,
+    sessionOrgId: orgId,
+    membershipRole: null,
     roleId: null,
     roleName: role,
     permissions: new Set(DEFAULT_ROLES.find((r) => r.name === role)?.permissions ?? []),

@@ -276,7 +276,10 @@ describe("the tenant matrix holds over another organisation's guessable ids", ()
         expect((await call('DELETE', `/api/organizations/${id}/`, who.token)).statusCode).toBe(404);
       }
     }
-    const list = await call('GET', '/api/organizations/', a.users.admin.token, undefined, { 'x-organization-id': b.id });
+    // Naming an organisation one does not belong to is refused outright (issue 14: a member's header is honoured only among their memberships).
+    const named = await call('GET', '/api/organizations/', a.users.admin.token, undefined, { 'x-organization-id': b.id });
+    expect(named.statusCode).toBe(404);
+    const list = await call('GET', '/api/organizations/', a.users.admin.token);
     expect(list.json().results.map((o: { id: number }) => o.id)).toEqual([Number(a.id)]);
     expect(await snapshot()).toEqual(before);
   });
@@ -286,7 +289,8 @@ describe("the tenant matrix holds over another organisation's guessable ids", ()
     expect((await q(sql`SELECT 1 FROM audit_log WHERE organization_id = ${b.id} AND entity = 'user' AND actor_id IS NOT NULL`)).length).toBeGreaterThan(0);
     const entities: [string, string][] = [...foreignUsers.map((id): [string, string] => ['user', id]), ...foreignRoles.map((id): [string, string] => ['role', id])];
     for (const [entity, id] of entities) {
-      const byEntity = await call('GET', `/api/audit/logs/?entity=${entity}&entity_id=${id}&organization=${b.id}`, a.users.admin.token, undefined, { 'x-organization-id': b.id });
+      expect((await call('GET', `/api/audit/logs/?entity=${entity}&entity_id=${id}`, a.users.admin.token, undefined, { 'x-organization-id': b.id })).statusCode).toBe(404);
+      const byEntity = await call('GET', `/api/audit/logs/?entity=${entity}&entity_id=${id}&organization=${b.id}`, a.users.admin.token);
       expect(byEntity.statusCode).toBe(200);
       expect(byEntity.json(), `${entity} ${id}`).toMatchObject({ count: 0, results: [] });
     }

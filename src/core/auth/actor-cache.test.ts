@@ -4,7 +4,7 @@ import { ActorCache, parseScope } from './actor-cache.ts';
 
 const actor = (n: number, over: Partial<Actor> = {}): Actor => ({
   userId: `u${n}`, sessionId: `s${n}`, email: `${n}@x.test`, firstName: '', lastName: '', isSuperuser: false,
-  orgId: 'o1', orgName: 'Org', roleId: `r${n % 2}`, roleName: 'Role', permissions: new Set(['a:b']), ...over,
+  orgId: 'o1', orgName: 'Org', sessionOrgId: 'o1', membershipRole: 'member', roleId: `r${n % 2}`, roleName: 'Role', permissions: new Set(['a:b']), ...over,
 });
 const entry = (n: number, over: Partial<Actor> = {}) => ({ actor: actor(n, over), expiresAt: Date.now() + 60_000, lastSeenAt: Date.now() });
 

@@ -7,11 +7,18 @@ export interface Actor {
   firstName: string;
   lastName: string;
   isSuperuser: boolean;
+  /** The organisation this request acts in: the session's, or another of the person's named by X-Organization-Id. */
   orgId: string | null;
   orgName: string | null;
+  /** The organisation the session (and its tokens) was issued for. */
+  sessionOrgId: string | null;
+  /** The person's membership role in orgId (owner, admin, member); null without a membership. */
+  membershipRole: MembershipRole | null;
   roleId: string | null;
   roleName: string | null;
   permissions: ReadonlySet<string>;
 }
+
+export type MembershipRole = 'owner' | 'admin' | 'member';
 
 export type AuthMode = 'required' | 'optional' | 'none';

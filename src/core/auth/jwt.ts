@@ -10,6 +10,8 @@ export interface TokenClaims {
   sid: string;
   typ: TokenKind;
   jti: string;
+  /** The organisation the token was issued for; absent for a session without one (and on tokens issued before it existed). */
+  org?: string;
 }
 
 export class JwtService {
@@ -21,8 +23,8 @@ export class JwtService {
     this.key = new Uint8Array(hkdfSync('sha256', secretKey, 'prs', 'prs:jwt:v1', 32));
   }
 
-  async sign(kind: TokenKind, userId: string, sessionId: string, jti: string = randomUUID()): Promise<string> {
-    return new SignJWT({ sid: sessionId, typ: kind })
+  async sign(kind: TokenKind, userId: string, sessionId: string, orgId: string | null, jti: string = randomUUID()): Promise<string> {
+    return new SignJWT({ sid: sessionId, typ: kind, ...(orgId ? { org: orgId } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
       .setJti(jti)
@@ -37,7 +39,8 @@ export class JwtService {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: 'prs', algorithms: ['HS256'] });
       if (payload.typ !== kind || typeof payload.sid !== 'string' || !payload.sub || !payload.jti) return null;
-      return { sub: payload.sub, sid: payload.sid, typ: kind, jti: payload.jti };
+      if (payload.org !== undefined && typeof payload.org !== 'string') return null;
+      return { sub: payload.sub, sid: payload.sid, typ: kind, jti: payload.jti, ...(payload.org !== undefined ? { org: payload.org } : {}) };
     } catch (err) {
       if (err instanceof errors.JOSEError) return null;
       throw err;

@@ -46,7 +46,9 @@ async function findLoginUser(tx: Tx, where: ReturnType<typeof sql>, expiryDays: 
         FROM users u
         LEFT JOIN LATERAL (
           SELECT mm.* FROM memberships mm JOIN organizations o ON o.id = mm.organization_id
-          WHERE mm.user_id = u.id AND mm.is_active AND o.is_active ORDER BY mm.created_at LIMIT 1) m ON true
+          WHERE mm.user_id = u.id AND mm.is_active AND mm.status = 'active' AND o.is_active
+          -- The organisation the person last worked in, else their oldest membership.
+          ORDER BY (mm.organization_id = u.last_organization_id) IS TRUE DESC, mm.created_at, mm.id LIMIT 1) m ON true
         LEFT JOIN roles r ON r.id = m.role_id
         WHERE ${where}`,
   );

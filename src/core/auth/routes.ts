@@ -18,8 +18,9 @@ import { verifyPassword } from './passwords.ts';
 import { rows, sql } from '../db/database.ts';
 import { recordSecurityEvent } from './security-events.ts';
 import {
-  ChangePasswordAnyBody, LoginBody, LoginOut, OtpBody, PasswordBody, PasswordChangeBody, PasswordSetBody, RefreshBody, SecurityEventBody, SessionOut, TotpConfirmBody,
+  ChangePasswordAnyBody, LoginBody, LoginOut, OtpBody, PasswordBody, PasswordChangeBody, PasswordSetBody, RefreshBody, SecurityEventBody, SessionOut, SwitchOrganizationBody, TotpConfirmBody,
 } from './schemas.ts';
+import { switchOrganization } from './switch-organization.ts';
 import { describeDevice, listActiveSessions, refreshSession, revokeOwnSession, revokeSession } from './sessions.ts';
 
 const iso = (v: string) => new Date(v).toISOString();
@@ -56,6 +57,15 @@ export function authRoutes(kit: AuthKit) {
         return result;
       });
     }
+
+    app.post(
+      '/api/auth/switch-organization/',
+      { schema: { tags, body: SwitchOrganizationBody, response: { 200: LoginOut } } },
+      async (request) => {
+        const actor = requireActor(request);
+        return inSystem(request, (ctx) => switchOrganization(kit, ctx.tx, ctx.meta, actor, request.body.organization));
+      },
+    );
 
     app.post('/api/auth/logout/', { schema: { tags, response: { 200: messageOut } } }, async (request) => {
       await inSystem(request, async (ctx) => {
@@ -121,6 +131,8 @@ export function authRoutes(kit: AuthKit) {
         last_activity: iso(s.last_seen_at),
         expires_at: iso(s.expires_at),
         is_current_session: s.id === actor.sessionId,
+        organization: s.organization_id,
+        organization_name: s.organization_name,
       }));
     });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailField, wireId } from '../http/fields.ts';
+import { emailField, wireId, idRef } from '../http/fields.ts';
 import { UserOut } from '../users/schemas.ts';
 
 export const LoginBody = z.object({ email: emailField, password: z.string().min(1, 'This field may not be blank.').max(256) });
@@ -51,6 +51,11 @@ export const LoginOut = z.object({
   message: z.string().optional(),
 });
 
+export const SwitchOrganizationBody = z.object({
+  /** The organisation's id (a JSON integer, or its digits as a string); one that is not the caller's is a 404. */
+  organization: idRef,
+});
+
 export const SessionOut = z.object({
   id: wireId,
   device: z.object({ browser: z.string(), os: z.string(), device: z.string() }),
@@ -60,6 +65,9 @@ export const SessionOut = z.object({
   createdAt: z.string(),
   last_activity: z.string(),
   expires_at: z.string(),
+  /** The organisation the session was issued for (null: a platform session). */
+  organization: wireId.nullable(),
+  organization_name: z.string().nullable(),
   is_current_session: z.boolean(),
 });
 

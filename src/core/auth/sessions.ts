@@ -34,8 +34,13 @@ async function issueRefreshToken(tx: Tx, sessionId: string, ttlSeconds: number):
   return row!.id;
 }
 
-/** Opens a session for a user who has passed every login step. */
-export async function openSession(kit: AuthKit, tx: Tx, meta: RequestMeta, userId: string, orgId: string | null): Promise<IssuedSession> {
+/**
+ * Opens a session for a user who has passed every login step, or (`switchedFrom`) a session in
+ * another of their organisations for someone already signed in: not a login, so no login counters.
+ */
+export async function openSession(
+  kit: AuthKit, tx: Tx, meta: RequestMeta, userId: string, orgId: string | null, switchedFrom?: { sessionId: string; orgId: string | null },
+): Promise<IssuedSession> {
   const token = newSessionToken();
   const [session] = await rows<{ id: string }>(
     tx,
@@ -44,13 +49,27 @@ export async function openSession(kit: AuthKit, tx: Tx, meta: RequestMeta, userI
         RETURNING id`,
   );
   const refreshId = await issueRefreshToken(tx, session!.id, kit.settings.refreshTtlSeconds);
-  await tx.execute(sql`UPDATE users SET last_login = now(), login_count = login_count + 1, failed_login_count = 0, locked_until = NULL WHERE id = ${userId}`);
+  if (switchedFrom) {
+    await tx.execute(sql`UPDATE users SET last_organization_id = ${orgId} WHERE id = ${userId}`);
+  } else {
+    await tx.execute(sql`UPDATE users SET last_login = now(), login_count = login_count + 1, failed_login_count = 0, locked_until = NULL,
+      last_organization_id = COALESCE(${orgId}::bigint, last_organization_id) WHERE id = ${userId}`);
+  }
   const user = (await findUser(tx, userId, orgId))!;
-  await recordSecurityEvent(tx, meta, { type: 'login_success', userId, orgId, email: user.email });
-  await recordAudit({ tx, meta, orgId, actor: null }, { entity: 'session', entityId: session!.id, action: 'login', actorId: userId });
+  if (switchedFrom) {
+    const details = { from: switchedFrom.orgId, to: orgId, from_session: switchedFrom.sessionId, session: session!.id };
+    await recordSecurityEvent(tx, meta, { type: 'organization_switched', userId, orgId, email: user.email, details });
+    // In both organisations' audit logs: the one left and the one entered.
+    for (const org of new Set([switchedFrom.orgId, orgId])) {
+      await recordAudit({ tx, meta, orgId: org, actor: null }, { entity: 'session', entityId: session!.id, action: 'switch_organization', actorId: userId, newValues: { from: switchedFrom.orgId, to: orgId } });
+    }
+  } else {
+    await recordSecurityEvent(tx, meta, { type: 'login_success', userId, orgId, email: user.email });
+    await recordAudit({ tx, meta, orgId, actor: null }, { entity: 'session', entityId: session!.id, action: 'login', actorId: userId });
+  }
   const [access, refresh] = await Promise.all([
-    kit.jwt.sign('access', userId, session!.id),
-    kit.jwt.sign('refresh', userId, session!.id, refreshId),
+    kit.jwt.sign('access', userId, session!.id, orgId),
+    kit.jwt.sign('refresh', userId, session!.id, orgId, refreshId),
   ]);
   return {
     access,
@@ -85,15 +104,18 @@ export async function refreshSession(
   if (!claims) throw unauthorized('Invalid or expired refresh token.', 'token_not_valid');
   // The row lock makes concurrent refreshes of one token wait for the first, and then read the
   // pair it committed (READ COMMITTED re-reads the locked row).
-  const [current] = await rows<{ used_at: string | null; in_grace: boolean; replacement: string | null; revoked_at: string | null; expired: boolean; user_active: boolean; organization_id: string | null }>(
+  const [current] = await rows<{ used_at: string | null; in_grace: boolean; replacement: string | null; revoked_at: string | null; expired: boolean; user_active: boolean; organization_id: string | null; member: boolean }>(
     tx,
     sql`SELECT t.used_at, t.used_at > clock_timestamp() - make_interval(secs => ${kit.settings.refreshGraceSeconds}) AS in_grace, t.replacement,
-          s.revoked_at, (s.expires_at <= now() OR t.expires_at <= now()) AS expired, u.is_active AS user_active, s.organization_id
+          s.revoked_at, (s.expires_at <= now() OR t.expires_at <= now()) AS expired, u.is_active AS user_active, s.organization_id,
+          -- The session's membership must still be active (a session without an organisation has none).
+          (s.organization_id IS NULL OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = s.user_id
+             AND m.organization_id = s.organization_id AND m.is_active AND m.status = 'active')) AS member
         FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
         WHERE t.id = ${claims.jti} AND t.session_id = ${claims.sid}
         FOR UPDATE OF t`,
   );
-  if (!current || current.revoked_at || current.expired || !current.user_active) {
+  if (!current || current.revoked_at || current.expired || !current.user_active || !current.member || (claims.org !== undefined && claims.org !== current.organization_id)) {
     throw unauthorized('Invalid or expired refresh token.', 'token_not_valid');
   }
   if (current.used_at) {
@@ -106,8 +128,8 @@ export async function refreshSession(
   }
   const nextId = await issueRefreshToken(tx, claims.sid, kit.settings.refreshTtlSeconds);
   const [access, refresh] = await Promise.all([
-    kit.jwt.sign('access', claims.sub, claims.sid),
-    kit.jwt.sign('refresh', claims.sub, claims.sid, nextId),
+    kit.jwt.sign('access', claims.sub, claims.sid, current.organization_id),
+    kit.jwt.sign('refresh', claims.sub, claims.sid, current.organization_id, nextId),
   ]);
   const pair: RefreshedPair = { access, refresh };
   await tx.execute(sql`UPDATE refresh_tokens SET used_at = clock_timestamp(), replacement = ${kit.secretBox.seal(JSON.stringify(pair))} WHERE id = ${claims.jti}`);
@@ -128,13 +150,16 @@ export interface SessionRow {
   created_at: string;
   last_seen_at: string;
   expires_at: string;
+  organization_id: string | null;
+  organization_name: string | null;
 }
 
 export function listActiveSessions(tx: Tx, userId: string): Promise<SessionRow[]> {
   return rows<SessionRow>(
     tx,
-    sql`SELECT id, ip_address, user_agent, created_at, last_seen_at, expires_at FROM auth_sessions
-        WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > now() ORDER BY last_seen_at DESC`,
+    sql`SELECT s.id, s.ip_address, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, s.organization_id, o.name AS organization_name
+        FROM auth_sessions s LEFT JOIN organizations o ON o.id = s.organization_id
+        WHERE s.user_id = ${userId} AND s.revoked_at IS NULL AND s.expires_at > now() ORDER BY s.last_seen_at DESC`,
   );
 }
 

@@ -10,7 +10,8 @@ import { findActorBySessionId, findActorByTokenHash, touchSession, type ActorRow
 import { looksLikeJwt, type JwtService } from '../auth/jwt.ts';
 import { hashToken } from '../auth/opaque-tokens.ts';
 import { SUPER_ADMIN_ROLE_NAME } from '../access/catalog.ts';
-import { forbidden, unauthorized } from './errors.ts';
+import { forbidden, notFound, unauthorized } from './errors.ts';
+import { isId } from './fields.ts';
 import type { AppInstance } from './types.ts';
 import type { Actor, AuthMode } from '../auth/actor.ts';
 
@@ -31,10 +32,17 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
   }
+  interface FastifyInstance {
+    /** The actor's session acting in another of the person's organisations, or null without an active membership there. */
+    actorInOrganisation(actor: Actor, orgId: string): Promise<Actor | null>;
+  }
   // Declaration merging needs an interface; RouteAccess supplies the members.
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface FastifyContextConfig extends RouteAccess {}
 }
+
+/** Names the organisation a request acts in (members: one of theirs; Super Admins: any). */
+export const ORGANIZATION_HEADER = 'x-organization-id';
 
 const SEEN_REFRESH_MS = 5 * 60 * 1000;
 /** About 1 KB per entry; beyond it the least recently used sessions are read again. */
@@ -49,8 +57,9 @@ function bearer(request: FastifyRequest): string | undefined {
 
 export function toActor(row: ActorRow): Actor | null {
   if (row.revoked_at || new Date(row.expires_at).getTime() <= Date.now() || !row.is_active) return null;
-  const member = row.organization_id !== null && row.membership_active === true && row.organization_active !== false;
-  if (row.organization_id !== null && !member && !row.is_superuser) return null;
+  const member = row.organization_id !== null && row.membership_active === true && row.membership_status === 'active' && row.organization_active !== false;
+  // A session issued for an organisation that no longer exists has organization_id NULL here.
+  if ((row.session_organization_id !== null || row.organization_id !== null) && !member && !row.is_superuser) return null;
   return {
     userId: row.user_id,
     sessionId: row.session_id,
@@ -60,6 +69,8 @@ export function toActor(row: ActorRow): Actor | null {
     isSuperuser: row.is_superuser,
     orgId: row.organization_id,
     orgName: row.organization_name,
+    sessionOrgId: row.session_organization_id,
+    membershipRole: member ? row.membership_role : null,
     roleId: row.role_id,
     roleName: row.role_name ?? (row.is_superuser ? SUPER_ADMIN_ROLE_NAME : null),
     permissions: new Set(member ? (row.permissions ?? []) : []),
@@ -133,11 +144,13 @@ export function registerAuthentication(app: AppInstance, jwt: JwtService) {
     let key: string;
     let read: () => Promise<ActorRow | undefined>;
     let userId: string | undefined;
+    let tokenOrg: string | undefined;
     if (looksLikeJwt(token)) {
       const claims = await jwt.verify(token, 'access');
       if (!claims) return null;
       key = `sid:${claims.sid}`;
       userId = claims.sub;
+      tokenOrg = claims.org;
       read = () => app.db.system((tx) => findActorBySessionId(tx, claims.sid));
     } else {
       if (token.length < 20 || token.length > 200) return null;
@@ -145,6 +158,12 @@ export function registerAuthentication(app: AppInstance, jwt: JwtService) {
       key = `tok:${tokenHash}`;
       read = () => app.db.system((tx) => findActorByTokenHash(tx, tokenHash));
     }
+    const actor = await cachedOrLoad(key, read, userId);
+    // A token acts only in the organisation it was issued for (tokens from before the claim have none).
+    return actor && tokenOrg !== undefined && tokenOrg !== actor.sessionOrgId ? null : actor;
+  };
+
+  const cachedOrLoad = async (key: string, read: () => Promise<ActorRow | undefined>, userId?: string): Promise<Actor | null> => {
     const cached = cache.get(key);
     if (!cached) return load(key, read, userId);
     if (userId !== undefined && cached.actor.userId !== userId) return null;
@@ -156,6 +175,16 @@ export function registerAuthentication(app: AppInstance, jwt: JwtService) {
     return cached.actor;
   };
   app.decorate('resolveActor', resolve); // the WebSocket route authenticates its ?token= the same way
+
+  /**
+   * The same session acting in another of the person's organisations (X-Organization-Id): an
+   * active, accepted membership there, or null. Cached beside the session's own entry.
+   */
+  const inOrganisation = async (actor: Actor, orgId: string): Promise<Actor | null> => {
+    if (orgId === actor.orgId) return actor;
+    return cachedOrLoad(`sid:${actor.sessionId}@${orgId}`, () => app.db.system((tx) => findActorBySessionId(tx, actor.sessionId, orgId)), actor.userId);
+  };
+  app.decorate('actorInOrganisation', inOrganisation); // the WebSocket token follows the organisation too
 
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions; // a getter that builds a new object on every read
@@ -169,6 +198,15 @@ export function registerAuthentication(app: AppInstance, jwt: JwtService) {
     if (mode === 'optional') return;
     if (!request.actor) {
       throw token ? unauthorized('Invalid or expired token.', 'authentication_failed') : unauthorized();
+    }
+    // A member names another of their organisations per request; Super Admins keep the
+    // platform-wide meaning of the header (namedOrganisation, audited as organisation access).
+    const named = request.headers[ORGANIZATION_HEADER];
+    if (typeof named === 'string' && named.trim() && !request.actor.isSuperuser) {
+      const orgId = named.trim();
+      const actor = isId(orgId) ? await inOrganisation(request.actor, orgId) : null;
+      if (!actor) throw notFound('Organisation not found.');
+      request.actor = actor;
     }
     if (config.superAdmin && !request.actor.isSuperuser) throw forbidden();
     if (config.permission && !hasPermission(request.actor, config.permission)) throw forbidden();

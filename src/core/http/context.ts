@@ -65,7 +65,8 @@ export function inOwnScope<T>(request: FastifyRequest, fn: (ctx: ServiceContext 
   return inSystem(request, (ctx) => fn({ ...ctx, actor }));
 }
 
-export const ORGANIZATION_HEADER = 'x-organization-id';
+export { ORGANIZATION_HEADER } from './auth.ts';
+import { ORGANIZATION_HEADER } from './auth.ts';
 
 /**
  * The organisation a request names for a Super Admin: the `X-Organization-Id` header or the
