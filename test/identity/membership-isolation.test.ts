@@ -9,7 +9,7 @@ import { rows, sql } from '../../src/core/db/database.ts';
 import { hashToken, newSessionToken } from '../../src/core/auth/opaque-tokens.ts';
 import { insertMembership } from '../../src/core/users/repo.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { auth, createOrg, insertTestUser, login, PASSWORD, type TestOrg } from '../support/identity.ts';
+import { auth, createOrg, createSuperAdmin, insertTestUser, login, PASSWORD, type TestOrg } from '../support/identity.ts';
 import { dbId } from '../support/ids.ts';
 
 let t: TestApp;
@@ -166,6 +166,30 @@ describe('identity of a shared person (11, 12): never changed by one organisatio
     const res = await call('PATCH', `/api/auth/users/${solo.id}/`, a.users.admin.token, { first_name: 'Sol', contact_number: '+977-9822222222' });
     expect(res.statusCode).toBe(200);
     expect(await identity(solo.id)).toMatchObject({ first_name: 'Sol', contact_number: '+977-9822222222' });
+  });
+});
+
+describe('a Super Admin and a shared person', () => {
+  it('reads them through the organisation they last worked in, or the one the request names', async () => {
+    const root = await createSuperAdmin(t);
+    const person = await sharedPerson('Salesperson', 'Verifier', ['10', '20'], 'root-view');
+    await q(sql`UPDATE users SET last_organization_id = ${b.id} WHERE id = ${person.id}`);
+    expect((await call('GET', `/api/auth/users/${person.id}/`, root.token)).json()).toMatchObject({ organization: Number(b.id), role: { name: 'Verifier' }, sales_target: '20.00' });
+    const named = await t.app.inject({ method: 'GET', url: `/api/auth/users/${person.id}/`, headers: { ...auth(root.token), 'x-organization-id': a.id } });
+    expect(named.json()).toMatchObject({ organization: Number(a.id), role: { name: 'Salesperson' }, sales_target: '10.00' });
+    await q(sql`UPDATE users SET last_organization_id = NULL WHERE id = ${person.id}`);
+    expect((await call('GET', `/api/auth/users/${person.id}/`, root.token)).json().organization).toBe(Number(a.id));
+  });
+
+  it('may change their identity (row-level security would refuse it in tenant scope)', async () => {
+    const root = await createSuperAdmin(t);
+    const person = await sharedPerson('Salesperson', 'Verifier', ['10', '20'], 'root-edit');
+    const res = await t.app.inject({ method: 'PATCH', url: `/api/auth/users/${person.id}/?organization=${a.id}`, headers: auth(root.token), payload: { first_name: 'Renamed', is_active: false } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ first_name: 'Renamed', is_active: false });
+    // The deactivation is still A's membership only: B holds the person too.
+    expect(await identity(person.id)).toMatchObject({ first_name: 'Renamed', is_active: true });
+    expect([(await membership(person.id, a.id)).is_active, (await membership(person.id, b.id)).is_active]).toEqual([false, true]);
   });
 });
 
