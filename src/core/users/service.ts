@@ -226,7 +226,8 @@ export async function updateUser(ctx: Ctx, userId: string, input: UpdateUserInpu
   if (active !== undefined) await setActive(ctx, orgId, userId, active, access.owned);
   // Name and e-mail are part of every cached actor of the person; role and activity of this
   // organisation's only.
-  invalidateActors(ctx, Object.keys(identity).length ? { kind: 'user', id: userId } : { kind: 'membership', userId, orgId });
+  const identityWritten = Object.values(identity).some((v) => v !== undefined);
+  invalidateActors(ctx, identityWritten ? { kind: 'user', id: userId } : { kind: 'membership', userId, orgId });
   const after = (await repo.findUserInOrg(ctx.tx, orgId, userId))!;
   const changes = diff(
     { ...before, role: before.role_name },
