@@ -93,17 +93,28 @@ async function writePeople(tx: Tx, orgId: string, users: PlannedUser[], roles: M
   const org = { organization_id: { value: orgId, type: 'bigint' } };
   const people = new ColumnRows('users', {
     id: 'bigint', email: 'text', password_hash: 'text', username: 'text', first_name: 'text', last_name: 'text', contact_number: 'text',
-    sales_target: 'cents', created_at: 'ms', updated_at: 'ms',
+    created_at: 'ms', updated_at: 'ms',
   });
   const history = new ColumnRows('password_history', { user_id: 'bigint', password_hash: 'text' });
-  const members = new ColumnRows('memberships', { user_id: 'bigint', role_id: 'bigint', created_at: 'ms', updated_at: 'ms' }, org);
+  // The target is the organisation's view of the person (memberships.sales_target); the first Org
+  // Admin is the organisation's owner, later ones admins, everyone else a member.
+  const members = new ColumnRows(
+    'memberships',
+    { user_id: 'bigint', role_id: 'bigint', membership_role: 'text', sales_target: 'cents', accepted_at: 'ms', created_at: 'ms', updated_at: 'ms' },
+    org,
+  );
+  const firstAdmin = users.find((u) => u.role === ROLE_NAMES.orgAdmin);
   for (const u of users) {
     people.add({
       id: u.id, email: u.email, password_hash: hash, username: u.email.split('@')[0], first_name: u.firstName, last_name: u.lastName,
-      contact_number: `+97798${String(rng.int(0, 99_999_999)).padStart(8, '0')}`, sales_target: u.salesTargetCents, created_at: u.createdMs, updated_at: u.createdMs,
+      contact_number: `+97798${String(rng.int(0, 99_999_999)).padStart(8, '0')}`, created_at: u.createdMs, updated_at: u.createdMs,
     });
     history.add({ user_id: u.id, password_hash: hash });
-    members.add({ user_id: u.id, role_id: roles.get(u.role)!, created_at: u.createdMs, updated_at: u.createdMs });
+    const membershipRole = u === firstAdmin ? 'owner' : u.role === ROLE_NAMES.orgAdmin ? 'admin' : 'member';
+    members.add({
+      user_id: u.id, role_id: roles.get(u.role)!, membership_role: membershipRole, sales_target: u.salesTargetCents,
+      accepted_at: u.createdMs, created_at: u.createdMs, updated_at: u.createdMs,
+    });
   }
   const usersWritten = await flush(tx, people);
   // The password counts as set now, so that password expiry does not force a change at login.

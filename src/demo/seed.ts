@@ -47,10 +47,11 @@ export async function seedDemoIfEmpty(db: Database, files: FileStorage): Promise
         mustChangePassword: false,
         isActive: true,
         isSuperuser: u.role === null,
-        salesTarget: u.role === ROLE_NAMES.salesperson ? '50000.00' : '0',
       });
       if (u.role) {
-        await insertMembership(tx, org!.id, id, roles.get(u.role)!);
+        // The target is the organisation's (memberships.sales_target); the Org Admin, first of its
+        // role, becomes the organisation's owner.
+        await insertMembership(tx, org!.id, id, roles.get(u.role)!, u.role === ROLE_NAMES.salesperson ? '50000.00' : '0');
         byRole.set(u.role, { id, email: u.email });
       }
       created.push({ organization: DEMO_ORGANIZATION, email: u.email, role: u.role ?? 'Super Admin', password: DEMO_PASSWORD });

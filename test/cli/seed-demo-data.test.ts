@@ -2,6 +2,7 @@
 // invoices and decisions agree with each other, and which the application then continues.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, seedDemoData, type SeedSummary } from '../../src/demo/seed-demo-data.ts';
+import { seedDemoIfEmpty } from '../../src/demo/seed.ts';
 import { rows, sql } from '../../src/core/db/database.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
@@ -32,6 +33,25 @@ describe('seed-demo-data', () => {
       { name: 'Scale Demo 1', roles: 6, deals: 30, payments: 60 },
       { name: 'Scale Demo 2', roles: 6, deals: 30, payments: 60 },
     ]);
+  });
+
+  it('gives each organisation one owner (its first Org Admin) and keeps targets on the memberships', async () => {
+    const members = await query<{ organization_id: string; role: string; membership_role: string; first_admin: boolean; target: string; user_target: string; accepted: boolean }>(sql`
+      SELECT m.organization_id, r.name AS role, m.membership_role, m.sales_target::text AS target, u.sales_target::text AS user_target,
+             m.accepted_at IS NOT NULL AND m.status = 'active' AS accepted,
+             m.user_id = (SELECT m2.user_id FROM memberships m2 JOIN roles r2 ON r2.id = m2.role_id
+                           WHERE m2.organization_id = m.organization_id AND r2.name = 'Org Admin' ORDER BY m2.user_id LIMIT 1) AS first_admin
+      FROM memberships m JOIN roles r ON r.id = m.role_id JOIN users u ON u.id = m.user_id`);
+    expect(members).toHaveLength(10);
+    for (const m of members) {
+      expect(m.membership_role, JSON.stringify(m)).toBe(m.first_admin ? 'owner' : m.role === 'Org Admin' ? 'admin' : 'member');
+      expect(m.accepted).toBe(true);
+      // users.sales_target is a dead column: the target is the organisation's.
+      expect(m.user_target).toBe('0.00');
+      if (m.role === 'Salesperson') expect(Number(m.target)).toBeGreaterThan(0);
+    }
+    const owners = members.filter((m) => m.membership_role === 'owner').map((m) => m.organization_id);
+    expect(owners.sort()).toEqual(summary.organizations.map((o) => String(o.id)).sort());
   });
 
   it('numbers deals, payments and invoices without gaps per organisation and sets the counters', async () => {
@@ -174,5 +194,24 @@ describe('seed-demo-data', () => {
     expect(payment.statusCode).toBe(201);
     expect(payment.json().transaction_id).toBe('TXN-0061');
     expect(payment.json().invoice.invoice_id).toBe('INV-0061');
+  });
+});
+
+describe('demo organisation of a fresh installation (seedDemoIfEmpty)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('makes the Org Admin the owner and gives the salesperson the target in the organisation', async () => {
+    expect(await seedDemoIfEmpty(t.db, t.app.files)).not.toBeNull();
+    const members = await t.db.system((tx) => rows<{ email: string; membership_role: string; target: string; user_target: string }>(tx, sql`
+      SELECT u.email, m.membership_role, m.sales_target::text AS target, u.sales_target::text AS user_target
+      FROM memberships m JOIN users u ON u.id = m.user_id ORDER BY u.email`));
+    expect(members.filter((m) => m.membership_role === 'owner').map((m) => m.email)).toEqual(['orgadmin@demo.prs.test']);
+    expect(members.filter((m) => m.membership_role !== 'member' && m.membership_role !== 'owner')).toEqual([]);
+    expect(members.find((m) => m.email === 'sales@demo.prs.test')).toMatchObject({ target: '50000.00', user_target: '0.00' });
+    expect(members.every((m) => m.user_target === '0.00')).toBe(true);
   });
 });

@@ -32,7 +32,10 @@ const FOREIGN_ROLE = () => b.roles.get('Verifier')!;
 
 async function userRow(id: string) {
   const [u] = await q<{ email: string; first_name: string; contact_number: string; is_active: boolean; is_superuser: boolean; must_change_password: boolean; status: string; sales_target: string }>(
-    sql`SELECT email, first_name, contact_number, is_active, is_superuser, must_change_password, status, sales_target::text AS sales_target FROM users WHERE id = ${id}`,
+    // The target is the organisation's: its membership's (users.sales_target is no longer used).
+    sql`SELECT email, first_name, contact_number, is_active, is_superuser, must_change_password, status,
+          (SELECT m.sales_target::text FROM memberships m WHERE m.user_id = users.id ORDER BY m.created_at LIMIT 1) AS sales_target
+        FROM users WHERE id = ${id}`,
   );
   return u;
 }

@@ -31,7 +31,7 @@ async function storeProfilePicture(app: AppInstance, file: UploadedFile): Promis
 
 /**
  * Super Admins have no organisation of their own: they act in the organisation a request
- * names (create) or the one the target user belongs to (read/update).
+ * names (create, list), else the one the target user last worked in (their earliest otherwise).
  */
 async function orgForSuperAdmin(request: FastifyRequest, explicit: unknown, userId?: string): Promise<string | null> {
   if (typeof explicit === 'string' && explicit) {
@@ -40,19 +40,18 @@ async function orgForSuperAdmin(request: FastifyRequest, explicit: unknown, user
     if (!found.length) throw fieldError('organization', 'Organisation not found.');
     return explicit;
   }
-  if (userId && isId(userId)) {
-    const [m] = await inSystem(request, (c) =>
-      rows<{ organization_id: string }>(c.tx, sql`SELECT organization_id FROM memberships WHERE user_id = ${userId} ORDER BY created_at LIMIT 1`),
-    );
-    return m?.organization_id ?? null;
-  }
+  if (userId && isId(userId)) return (await inSystem(request, (c) => repo.primaryOrganisation(c.tx, userId))) ?? null;
   return null;
 }
 
+/**
+ * Work on one person as the active organisation sees them. A Super Admin without one (who names
+ * none) reaches them through their own organisation.
+ */
 async function forUser<T>(request: FastifyRequest, userId: string, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
   if (!isId(userId)) throw notFound('User not found.');
   const actor = requireActor(request);
-  if (!actor.isSuperuser) return inTenant(request, fn);
+  if (!actor.isSuperuser || actor.orgId || namesOrganisation(request)) return inTenant(request, fn);
   const orgId = await orgForSuperAdmin(request, undefined, userId);
   if (!orgId) throw notFound('User not found.');
   return inTenant(request, fn, { orgId });
@@ -155,12 +154,14 @@ export async function userRoutes(app: AppInstance) {
     app.post(url, { schema: { tags: ['profile'], body: SalesTargetBody, response: { 200: salesTargetOut } } }, async (request) => {
       const user = await inOwnScope(request, async (ctx) => {
         const before = await ownUser(ctx);
+        // The target is an organisation's view of its member (memberships.sales_target).
+        if (!ctx.orgId || before.organization_id !== ctx.orgId) throw notFound('You have no membership to set a sales target in.');
         // A target is a manager's yardstick: without the permission a user may only set a first
         // one (the web client's "Personal Goal" prompt), never change one they were given.
         if (!hasPermission(ctx.actor, SET_SALES_TARGET) && !money(before.sales_target).isZero()) {
           throw forbidden('Only a manager can change a sales target.');
         }
-        await repo.updateUser(ctx.tx, ctx.actor.userId, { sales_target: request.body.sales_target });
+        await repo.setMembershipSalesTarget(ctx.tx, ctx.orgId, ctx.actor.userId, request.body.sales_target);
         await recordAudit(ctx, { entity: 'user', entityId: ctx.actor.userId, action: 'set_sales_target', oldValues: { sales_target: before.sales_target }, newValues: { sales_target: request.body.sales_target } });
         return ownUser(ctx);
       });

@@ -107,9 +107,9 @@ export async function createUser(ctx: Ctx, input: CreateUserInput) {
     address: input.address ?? '',
     mustChangePassword: generated,
     isActive: input.is_active ?? true,
-    salesTarget: input.sales_target,
   });
-  await repo.insertMembership(ctx.tx, orgId, userId, role.id);
+  // The target is this organisation's view of the person: it lives on the membership.
+  await repo.insertMembership(ctx.tx, orgId, userId, role.id, input.sales_target);
   await repo.queueEmail(
     ctx.tx,
     input.email.toLowerCase(),
@@ -143,10 +143,67 @@ export interface UpdateUserInput {
   sales_target?: string | undefined;
 }
 
+/** The identity fields of a person (one login, shared by all their organisations). */
+const IDENTITY_FIELDS = ['email', 'first_name', 'last_name', 'contact_number', 'address'] as const;
+
+/**
+ * Who may write a person's identity (name, e-mail, contact, activity of the login) from this
+ * organisation: the organisation that alone holds them, the person themself, a Super Admin.
+ */
+async function identityAccess(ctx: Ctx, userId: string): Promise<{ owned: boolean; writable: boolean }> {
+  const owned = await repo.identityOwnedByCurrentOrg(ctx.tx, userId);
+  return { owned, writable: owned || ctx.actor.isSuperuser || userId === ctx.actor.userId };
+}
+
+/**
+ * The identity part of an update. For a person another organisation holds too, a value that
+ * differs from the stored one is a 403 `identity_not_owned` (nothing is written); the values the
+ * web client's edit form sends back unchanged pass, and the username it regenerates on every
+ * edit is ignored.
+ */
+function identityPatch(input: UpdateUserInput, before: repo.UserRow, writable: boolean): repo.UserPatch {
+  const wanted: Record<(typeof IDENTITY_FIELDS)[number], string | undefined> = {
+    email: input.email?.toLowerCase(),
+    first_name: input.first_name,
+    last_name: input.last_name,
+    contact_number: normaliseContactNumber(input.contact_number),
+    address: input.address,
+  };
+  if (writable) return { ...wanted, username: input.username };
+  const changed = IDENTITY_FIELDS.filter((f) => wanted[f] !== undefined && wanted[f] !== before[f]);
+  if (changed.length) {
+    throw forbidden(
+      `Another organisation also holds this person: only they can change their ${changed.join(', ')}.`,
+      'identity_not_owned',
+    );
+  }
+  return {};
+}
+
+/** Whether an update asks the membership to be active (`is_active` wins over `status`). */
+function wantedActive(input: UpdateUserInput, owned: boolean): boolean | undefined {
+  if (input.is_active !== undefined) return input.is_active;
+  // For a person this organisation alone holds, `status` is the login's own state (as before);
+  // for a shared person it can only speak for this organisation's membership.
+  if (owned || input.status === undefined) return undefined;
+  if (input.status === 'active') return true;
+  if (input.status === 'inactive' || input.status === 'suspended') return false;
+  return undefined;
+}
+
+/**
+ * Updates a person as one organisation sees them. The membership fields (role, activity,
+ * sales target) are this organisation's; the identity fields only the organisation that alone
+ * holds the person may change (see identityPatch). Deactivation ends this organisation's
+ * sessions of the person; the login itself and all its sessions only when no other
+ * organisation holds them.
+ */
 export async function updateUser(ctx: Ctx, userId: string, input: UpdateUserInput) {
   const orgId = orgOf(ctx);
   const before = await getUser(ctx, userId);
-  if (input.email && input.email.toLowerCase() !== before.email && (await repo.emailTaken(ctx.tx, input.email, userId))) {
+  const access = await identityAccess(ctx, userId);
+  const identity = identityPatch(input, before, access.writable);
+  if (identity.email && identity.email !== before.email && (await repo.emailTaken(ctx.tx, identity.email, userId))) {
     throw duplicate('email', 'A user with this email already exists.');
   }
   const self = userId === ctx.actor.userId;
@@ -158,30 +215,25 @@ export async function updateUser(ctx: Ctx, userId: string, input: UpdateUserInpu
     assertCanAssign(ctx.actor, role);
     roleChange = role;
   }
-  if (self && input.is_active === false) throw badRequest('You cannot deactivate yourself.');
-  const patch: repo.UserPatch = {
-    email: input.email,
-    username: input.username,
-    first_name: input.first_name,
-    last_name: input.last_name,
-    contact_number: normaliseContactNumber(input.contact_number),
-    address: input.address,
-    status: input.status ?? (input.is_active === undefined ? undefined : input.is_active ? 'active' : 'inactive'),
-    is_active: input.is_active,
-    sales_target: input.sales_target,
-  };
-  await repo.updateUser(ctx.tx, userId, patch);
+  const active = wantedActive(input, access.owned);
+  if (self && active === false) throw badRequest('You cannot deactivate yourself.');
+  const login: repo.UserPatch = access.owned
+    ? { status: input.status ?? (input.is_active === undefined ? undefined : input.is_active ? 'active' : 'inactive'), is_active: input.is_active }
+    : {};
+  await repo.updateUser(ctx.tx, userId, { ...identity, ...login }, { system: ctx.actor.isSuperuser && !access.owned });
   if (roleChange) await repo.setMembershipRole(ctx.tx, orgId, userId, roleChange.id);
-  if (input.is_active !== undefined) await repo.setMembershipActive(ctx.tx, orgId, userId, input.is_active);
-  if (input.is_active === false) await repo.revokeUserSessions(ctx.tx, userId, 'deactivated');
-  // Role, activity, name and e-mail are all part of the cached actor.
-  invalidateActors(ctx, { kind: 'user', id: userId });
+  if (input.sales_target !== undefined) await repo.setMembershipSalesTarget(ctx.tx, orgId, userId, input.sales_target);
+  if (active !== undefined) await setActive(ctx, orgId, userId, active, access.owned);
+  // Name and e-mail are part of every cached actor of the person; role and activity of this
+  // organisation's only.
+  const identityWritten = Object.values(identity).some((v) => v !== undefined);
+  invalidateActors(ctx, identityWritten ? { kind: 'user', id: userId } : { kind: 'membership', userId, orgId });
   const after = (await repo.findUserInOrg(ctx.tx, orgId, userId))!;
   const changes = diff(
     { ...before, role: before.role_name },
     { email: after.email, first_name: after.first_name, last_name: after.last_name, contact_number: after.contact_number,
-      address: after.address, status: after.status, is_active: after.is_active, sales_target: after.sales_target, role: after.role_name,
-      username: after.username },
+      address: after.address, status: after.status, is_active: after.is_active && after.membership_active !== false, sales_target: after.sales_target,
+      role: after.role_name, username: after.username },
   );
   if (changes.changed) {
     await recordAudit(ctx, { entity: 'user', entityId: userId, action: roleChange ? 'role_change' : 'update', oldValues: changes.oldValues, newValues: changes.newValues });
@@ -189,16 +241,32 @@ export async function updateUser(ctx: Ctx, userId: string, input: UpdateUserInpu
   return after;
 }
 
+/**
+ * This organisation's membership of the person on or off. Turning it off ends the person's
+ * sessions in this organisation; when this organisation alone holds the person the login goes
+ * with it (`users.is_active`, every session), as it always did.
+ */
+async function setActive(ctx: Ctx, orgId: string, userId: string, active: boolean, owned: boolean) {
+  await repo.setMembershipActive(ctx.tx, orgId, userId, active, ctx.actor.userId);
+  if (active) return;
+  await repo.revokeMembershipSessions(ctx.tx, userId, orgId, 'deactivated');
+  invalidateActors(ctx, { kind: 'membership', userId, orgId });
+  if (owned) {
+    await repo.revokeUserSessions(ctx.tx, userId, 'deactivated');
+    invalidateActors(ctx, { kind: 'user', id: userId });
+  }
+}
+
 /** Deactivation, not deletion: the user's records (deals, approvals, audit) keep their author. */
 export async function deactivateUser(ctx: Ctx, userId: string) {
   if (userId === ctx.actor.userId) throw badRequest('You cannot deactivate yourself.');
+  const orgId = orgOf(ctx);
   const before = await getUser(ctx, userId);
   if (before.is_superuser && !ctx.actor.isSuperuser) throw forbidden();
-  await repo.setMembershipActive(ctx.tx, orgOf(ctx), userId, false);
-  await repo.updateUser(ctx.tx, userId, { is_active: false, status: 'inactive' });
-  await repo.revokeUserSessions(ctx.tx, userId, 'deactivated');
-  invalidateActors(ctx, { kind: 'user', id: userId });
-  await recordAudit(ctx, { entity: 'user', entityId: userId, action: 'deactivate', oldValues: { is_active: before.is_active }, newValues: { is_active: false } });
+  const { owned } = await identityAccess(ctx, userId);
+  if (owned) await repo.updateUser(ctx.tx, userId, { is_active: false, status: 'inactive' });
+  await setActive(ctx, orgId, userId, false, owned);
+  await recordAudit(ctx, { entity: 'user', entityId: userId, action: 'deactivate', oldValues: { is_active: before.is_active && before.membership_active !== false }, newValues: { is_active: false } });
 }
 
 export async function bulkAssignRoles(ctx: Ctx, assignments: { user_id: string; role_id: string }[]) {

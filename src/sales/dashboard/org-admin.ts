@@ -139,7 +139,7 @@ async function team(ctx: Ctx, orgId: string, currency: string, month: Period) {
   if (ids.length === 0) return { members: [], average: 0 };
   const details = await rows<MemberRow>(
     ctx.tx,
-    sql`SELECT u.id, u.email, COALESCE(r.name, '') AS role, u.sales_target::text AS target,
+    sql`SELECT u.id, u.email, COALESCE(r.name, '') AS role, m.sales_target::text AS target,
                (COALESCE(u.last_login >= now() - make_interval(mins => ${ONLINE_MINUTES}), false) OR EXISTS (
                  SELECT 1 FROM audit_log a WHERE a.organization_id = ${orgId} AND a.actor_id = u.id
                    AND a.created_at >= now() - make_interval(mins => ${ONLINE_MINUTES}))) AS online

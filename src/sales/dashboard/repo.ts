@@ -80,7 +80,7 @@ export async function overviewFigures(tx: Tx, f: { orgId: string; userId: string
   const mine = { orgId: f.orgId, userId: f.userId, status: 'verified' as const };
   const [row] = await rows<OverviewFigures>(
     tx,
-    sql`SELECT (SELECT sales_target::text FROM users WHERE id = ${f.userId}) AS target,
+    sql`SELECT (SELECT sales_target::text FROM memberships WHERE organization_id = ${f.orgId} AND user_id = ${f.userId}) AS target,
           (SELECT json_build_object('total', COALESCE(sum(deals), 0)::int, 'verified', COALESCE(sum(deals) FILTER (WHERE verification_status = 'verified'), 0)::int,
                                     'pending', COALESCE(sum(deals) FILTER (WHERE verification_status = 'pending'), 0)::int)
            FROM deal_totals WHERE organization_id = ${f.orgId} AND user_id = ${f.userId}) AS counts,

@@ -36,9 +36,13 @@ export function headline(list: repo.CurrencyAmount[], currency: string) {
 
 const pct = (part: string, whole: string) => (money(whole).isZero() ? 0 : money(part).div(whole).times(100).toDecimalPlaces(2).toNumber());
 
-async function userTarget(tx: Tx, userId: string): Promise<string> {
-  const [u] = await rows<{ sales_target: string }>(tx, sql`SELECT sales_target::text AS sales_target FROM users WHERE id = ${userId}`);
-  return toCents(u?.sales_target ?? 0);
+/** A person's target in one organisation (their membership's; organisations set their own). */
+async function userTarget(tx: Tx, orgId: string, userId: string): Promise<string> {
+  const [m] = await rows<{ sales_target: string }>(
+    tx,
+    sql`SELECT sales_target::text AS sales_target FROM memberships WHERE organization_id = ${orgId} AND user_id = ${userId}`,
+  );
+  return toCents(m?.sales_target ?? 0);
 }
 
 export async function verificationSummary(ctx: Ctx, facts: OrgFacts, period?: Period) {
@@ -70,7 +74,7 @@ export async function personalDashboard(ctx: Ctx, kind: PeriodKind) {
   const facts = await orgFacts(ctx);
   const period = periodOf(kind, facts.today);
   const sales = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId, start: period.start, end: period.end }), facts.currency);
-  const target = await userTarget(ctx.tx, ctx.actor.userId);
+  const target = await userTarget(ctx.tx, facts.orgId, ctx.actor.userId);
   const [counts] = await rows<{ closed: number; pending: number }>(
     ctx.tx,
     sql`SELECT count(*) FILTER (WHERE verification_status = 'verified')::int AS closed, count(*) FILTER (WHERE verification_status = 'pending')::int AS pending
@@ -143,7 +147,7 @@ export async function salesChart(ctx: Ctx, kind: ChartKind, known?: OrgFacts) {
 export async function goals(ctx: Ctx) {
   const facts = await orgFacts(ctx);
   const achieved = headline(await repo.moneyByCurrency(ctx.tx, { orgId: facts.orgId, userId: ctx.actor.userId }), facts.currency);
-  const target = await userTarget(ctx.tx, ctx.actor.userId);
+  const target = await userTarget(ctx.tx, facts.orgId, ctx.actor.userId);
   return { target, achieved: achieved.amount, percentage: pct(achieved.amount, target), currency: facts.currency, by_currency: achieved.by_currency };
 }
 
