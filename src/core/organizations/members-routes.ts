@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { requireActor, type Actor } from '../http/auth.ts';
 import { inSystem, inTenant, type ServiceContext } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
-import { emailField, idField, idOrName, idParams, isId, queryBool, wireId } from '../http/fields.ts';
+import { emailField, idOrName, idParams, isId, queryBool, wireId } from '../http/fields.ts';
 import { pageEnvelope, pageOf, pageQueryFields, pageRequest } from '../http/pagination.ts';
 import type { AppInstance } from '../http/types.ts';
 import { MemberOut, presentMember } from '../memberships/present.ts';
@@ -54,6 +54,9 @@ const AddMemberBody = z.object({
   last_name: z.string().trim().max(150).optional(),
 });
 
+// idField's own message would also answer a missing user_id; this one says "required" then.
+const userIdField = z.union([z.number(), z.string().trim()]).transform(String).pipe(z.string().refine(isId, 'Must be a valid id.'));
+
 const MemberMessageOut = z.object({ message: z.string(), membership: MemberOut });
 
 export async function organizationMemberRoutes(app: AppInstance) {
@@ -100,7 +103,7 @@ export async function organizationMemberRoutes(app: AppInstance) {
       schema: {
         tags,
         params: idParams,
-        body: z.object({ user_id: idField }),
+        body: z.object({ user_id: userIdField }),
         response: { 200: z.object({ message: z.string(), organization: wireId, owner: z.object({ user_id: wireId, email: z.string() }) }) },
       },
     },
