@@ -5,34 +5,25 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/core/db/database.ts';
 import { ROLE_NAMES } from '../../src/core/access/catalog.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { auditRows, auth, createOrg, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
+import type { TestApp } from '../support/app.ts';
+import { auditRows, auth, insertTestUser, type TestOrg, type TestUser } from '../support/identity.ts';
 import { UNKNOWN_ID } from '../support/ids.ts';
-import { addMembership, caller, expectError, loginTo, membershipOf, query, sessionOrg } from '../support/memberships.ts';
+import { addMembership, expectError, loginTo, membershipOf, membershipWorld, type MembershipWorld, sessionOrg } from '../support/memberships.ts';
 
-let t: TestApp;
-let a: TestOrg;
-let b: TestOrg;
-let admin2: TestUser;
 let person: { id: string; email: string };
 let inA: TestUser;
 let inB: TestUser;
 let membershipA: string;
 let membershipB: string;
-let call: ReturnType<typeof caller>;
-let q: ReturnType<typeof query>;
+
+let t: TestApp, a: TestOrg, b: TestOrg, admin2: TestUser;
+let call: MembershipWorld['call'], q: MembershipWorld['q'];
 
 const tag = () => randomBytes(3).toString('hex');
 const url = (id: string | number, action = '') => `/api/user-organizations/${id}/${action}`;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t);
-  q = query(t);
-  a = await createOrg(t, 'Member Alpha');
-  b = await createOrg(t, 'Member Beta');
-  const second = await insertTestUser(t, { orgId: a.id, roleId: a.roles.get(ROLE_NAMES.orgAdmin)!, email: `mem-admin2-${tag()}@example.test` });
-  admin2 = await login(t, second.email);
+  ({ t, a, b, admin2, call, q } = await membershipWorld('Member'));
   // One person, two organisations: a Salesperson in A, a Verifier in B.
   person = await insertTestUser(t, { orgId: a.id, roleId: a.roles.get(ROLE_NAMES.salesperson)!, email: `two-orgs-${tag()}@example.test` });
   membershipB = await addMembership(t, b.id, person.id, b.roles.get(ROLE_NAMES.verifier)!);

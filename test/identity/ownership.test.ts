@@ -6,30 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../src/core/db/database.ts';
 import { ROLE_NAMES } from '../../src/core/access/catalog.ts';
 import { createDefaultRoles } from '../../src/core/access/service.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { auditRows, createOrg, createSuperAdmin, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
+import type { TestApp } from '../support/app.ts';
+import { auditRows, createOrg, insertTestUser, login, type TestOrg, type TestUser } from '../support/identity.ts';
 import { UNKNOWN_ID } from '../support/ids.ts';
-import { addMembership, caller, expectError, membershipOf, query } from '../support/memberships.ts';
+import { addMembership, expectError, membershipOf, membershipWorld, type MembershipWorld } from '../support/memberships.ts';
 
-let t: TestApp;
-let a: TestOrg;
-let b: TestOrg;
-let su: TestUser;
-let admin2: TestUser;
-let call: ReturnType<typeof caller>;
-let q: ReturnType<typeof query>;
+
+let t: TestApp, a: TestOrg, b: TestOrg, su: TestUser, admin2: TestUser;
+let call: MembershipWorld['call'], q: MembershipWorld['q'];
 
 const tag = () => randomBytes(3).toString('hex');
 
 beforeAll(async () => {
-  t = await createTestApp();
-  call = caller(t);
-  q = query(t);
-  a = await createOrg(t, 'Owner Alpha');
-  b = await createOrg(t, 'Owner Beta');
-  su = await createSuperAdmin(t);
-  const second = await insertTestUser(t, { orgId: a.id, roleId: a.roles.get(ROLE_NAMES.orgAdmin)!, email: `admin2-${tag()}@example.test` });
-  admin2 = await login(t, second.email);
+  ({ t, a, b, su, admin2, call, q } = await membershipWorld('Owner'));
 });
 afterAll(() => t.close());
 

@@ -1,10 +1,12 @@
 // Memberships in tests: HTTP calls, error assertions, a person's membership rows, and signing in
 // to a chosen organisation of a person who belongs to several.
+import { randomBytes } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { expect } from 'vitest';
+import { ROLE_NAMES } from '../../src/core/access/catalog.ts';
 import { rows, sql } from '../../src/core/db/database.ts';
-import type { TestApp } from './app.ts';
-import { auth, login, type TestUser } from './identity.ts';
+import { createTestApp, type TestApp } from './app.ts';
+import { auth, createOrg, createSuperAdmin, insertTestUser, login, type TestOrg, type TestUser } from './identity.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -17,8 +19,8 @@ export function query(t: TestApp) {
   return <T = Record<string, unknown>>(statement: SQL) => t.db.system((tx) => rows<T>(tx, statement));
 }
 
-export function expectError(res: { statusCode: number; json(): Record<string, unknown>; headers: Record<string, unknown> }, status: number, code?: string) {
-  expect(res.statusCode, res.body as string).toBe(status);
+export function expectError(res: { statusCode: number; body: string; json(): Record<string, unknown> }, status: number, code?: string) {
+  expect(res.statusCode, res.body).toBe(status);
   const body = res.json();
   expect(body.detail).toEqual(expect.any(String));
   expect(body.message).toBe(body.detail);
@@ -79,4 +81,24 @@ export async function sessionOrg(t: TestApp, token: string): Promise<string | nu
   expect(res.statusCode).toBe(200);
   const org = res.json().organization as number | null;
   return org === null ? null : String(org);
+}
+
+/** Two organisations, a Super Admin, and a second Org Admin of the first (membership role admin; its first Org Admin is the owner). */
+export interface MembershipWorld {
+  t: TestApp;
+  a: TestOrg;
+  b: TestOrg;
+  su: TestUser;
+  admin2: TestUser;
+  call: ReturnType<typeof caller>;
+  q: ReturnType<typeof query>;
+}
+
+export async function membershipWorld(name: string): Promise<MembershipWorld> {
+  const t = await createTestApp();
+  const a = await createOrg(t, `${name} Alpha`);
+  const b = await createOrg(t, `${name} Beta`);
+  const su = await createSuperAdmin(t);
+  const second = await insertTestUser(t, { orgId: a.id, roleId: a.roles.get(ROLE_NAMES.orgAdmin)!, email: `admin2-${randomBytes(3).toString('hex')}@example.test` });
+  return { t, a, b, su, admin2: await login(t, second.email), call: caller(t), q: query(t) };
 }
