@@ -129,7 +129,7 @@ export async function emailOf(tx: Tx, userId: string): Promise<string | undefine
 /** A pending membership (a new one, or an ended one re-opened as an invitation). */
 export async function upsertInvitation(
   tx: Tx,
-  m: { orgId: string; userId: string; roleId: string; membershipRole: MembershipRole; invitedBy: string; email: string },
+  m: { orgId: string; userId: string; roleId: string | null; membershipRole: MembershipRole; invitedBy: string; email: string },
 ): Promise<string> {
   const [row] = await rows<{ id: string }>(
     tx,

@@ -116,7 +116,7 @@ export async function activateMembership(ctx: Ctx, id: string) {
   }
   const email = (await repo.emailOf(ctx.tx, m.user_id))!;
   await asSystem(ctx.tx, () =>
-    repo.upsertInvitation(ctx.tx, { orgId: m.organization_id, userId: m.user_id, roleId: m.role_id!, membershipRole: m.membership_role, invitedBy: ctx.actor.userId, email }),
+    repo.upsertInvitation(ctx.tx, { orgId: m.organization_id, userId: m.user_id, roleId: m.role_id, membershipRole: m.membership_role, invitedBy: ctx.actor.userId, email }),
   );
   await sendInvitation(ctx, { id: m.id, orgId: m.organization_id, orgName: m.organization_name, userId: m.user_id, email });
   await auditMembership(ctx, m, { action: 'invite', newValues: { status: 'pending', invited_email: email } });
