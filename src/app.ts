@@ -29,6 +29,8 @@ import { clientRoutes } from './sales/clients/routes.ts';
 import { createAuthKit, type AuthKit } from './core/auth/kit.ts';
 import { healthRoutes } from './core/health/routes.ts';
 import { organizationRoutes } from './core/organizations/routes.ts';
+import { organizationMemberRoutes } from './core/organizations/members-routes.ts';
+import { membershipRoutes } from './core/memberships/routes.ts';
 import { projectRoutes } from './sales/projects/routes.ts';
 import { teamRoutes } from './sales/teams/routes.ts';
 import { userRoutes } from './core/users/routes.ts';
@@ -137,6 +139,8 @@ export async function buildApp({ config, db, plugins = [], logger = true, authKi
   await app.register(userRoutes);
   await app.register(accessRoutes);
   await app.register(organizationRoutes(kit));
+  await app.register(organizationMemberRoutes);
+  await app.register(membershipRoutes);
   await app.register(auditRoutes);
   await app.register(clientRoutes);
   await app.register(teamRoutes);

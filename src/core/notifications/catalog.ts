@@ -43,6 +43,7 @@ export const NOTIFICATION_TYPES: Readonly<Record<string, TypeDef>> = {
   commission_created: t('Commission created', 'business', 'enable_commission_notifications'),
   commission_approved: t('Commission approved', 'business', 'enable_commission_notifications'),
   new_organization: t('New organisation', 'system', 'enable_system_notifications'),
+  organization_invitation: t('Invitation to an organisation', 'user_management', 'enable_user_management_notifications'),
   system_alert: t('System alert', 'system', 'enable_system_notifications'),
   security_alert: t('Security alert', 'security', undefined),
 };

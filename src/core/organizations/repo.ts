@@ -94,3 +94,28 @@ export async function countMembers(tx: Tx, id: string): Promise<number> {
 export async function deleteOrganization(tx: Tx, id: string) {
   await tx.execute(sql`DELETE FROM organizations WHERE id = ${id}`);
 }
+
+export interface MyOrganizationRow extends OrganizationRow {
+  member_count: number;
+  membership_id: string;
+  membership_role: 'owner' | 'admin' | 'member';
+  role_id: string | null;
+  role_name: string | null;
+  joined_at: string;
+}
+
+/** The active organisations where the person is an accepted, active member (run in system scope). */
+export async function listMyOrganizations(tx: Tx, userId: string, page: { limit: number; offset: number }) {
+  const cond = sql`m.user_id = ${userId} AND m.status = 'active' AND m.is_active AND o.is_active`;
+  const [c] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE ${cond}`);
+  const list = await rows<MyOrganizationRow>(
+    tx,
+    sql`SELECT q.*, q.user_count AS member_count, m.id AS membership_id, m.membership_role, m.role_id, r.name AS role_name,
+               COALESCE(m.accepted_at, m.created_at) AS joined_at
+          FROM memberships m JOIN organizations o ON o.id = m.organization_id
+          JOIN LATERAL (${SELECT_ORG} WHERE o.id = m.organization_id) q ON true
+          LEFT JOIN roles r ON r.id = m.role_id
+         WHERE ${cond} ORDER BY o.name, o.id LIMIT ${page.limit} OFFSET ${page.offset}`,
+  );
+  return { count: c?.n ?? 0, rows: list };
+}

@@ -10,30 +10,12 @@ import type { AppInstance } from '../http/types.ts';
 import type { AuthKit } from '../auth/kit.ts';
 import { LoginOut } from '../auth/schemas.ts';
 import { openSession } from '../auth/sessions.ts';
-import type { OrganizationRow } from './repo.ts';
+import { OrgOut, presentOrg } from './present.ts';
 import * as orgs from './service.ts';
 import * as repo from './repo.ts';
+import { inPathOrganisation } from './members-routes.ts';
+import { assertMayEditOrganization, deleteOwnOrganization } from './members-service.ts';
 import { noContent } from '../http/responses.ts';
-
-const OrgOut = z.object({
-  id: wireId,
-  name: z.string(),
-  description: z.string(),
-  contact_email: z.string(),
-  contact_number: z.string(),
-  address: z.string(),
-  sales_goal: z.string(),
-  currency: z.string(),
-  time_zone: z.string(),
-  is_active: z.boolean(),
-  settings: z.record(z.string(), z.unknown()),
-  created_by: wireId.nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  user_count: z.number(),
-  role_count: z.number(),
-  admin_email: z.string().nullable(),
-});
 
 const timeZone = z.string().max(64).refine((tz) => {
   try {
@@ -67,12 +49,6 @@ const OrgCreateBody = z.object({ name: orgName, ...OrgFields, ...AdminFields, ad
 const OrgUpdateBody = z.object({ name: orgName.optional(), ...OrgFields });
 const CreateWithAdminBody = z.object({ name: orgName, ...OrgFields, ...AdminFields });
 const RegisterBody = z.object({ name: orgName, description: OrgFields.description, ...AdminFields, admin_password: z.string().min(1, 'This field may not be blank.').max(256) });
-
-const presentOrg = (o: OrganizationRow) => ({
-  ...o,
-  created_at: new Date(o.created_at).toISOString(),
-  updated_at: new Date(o.updated_at).toISOString(),
-});
 
 /** Super Admins act in system scope; others only ever reach their own organisation. */
 async function withOrg<T>(request: FastifyRequest, id: string, permission: string, fn: (ctx: ServiceContext) => Promise<T>): Promise<T> {
@@ -154,19 +130,24 @@ export function organizationRoutes(kit: AuthKit) {
           const actor = requireActor(request);
           // Only the platform switches an organisation on or off.
           const input = actor.isSuperuser ? request.body : { ...request.body, is_active: undefined };
-          return presentOrg(await withOrg(request, request.params.id, 'organization:change', (ctx) => orgs.updateOrganization(ctx, request.params.id, input)));
+          if (actor.isSuperuser) return presentOrg(await withOrg(request, request.params.id, 'organization:change', (ctx) => orgs.updateOrganization(ctx, request.params.id, input)));
+          // Members: the owner (members-service.ts has the rule and its exception).
+          return presentOrg(
+            await inPathOrganisation(request, request.params.id, async (ctx) => {
+              await assertMayEditOrganization(ctx, request.params.id);
+              return orgs.updateOrganization(ctx, request.params.id, input);
+            }),
+          );
         },
       });
     }
 
-    // Only Super Admins delete; anyone else naming another organisation gets 404 (never revealing it), their own 403.
+    // Super Admins delete an organisation nobody belongs to; its owner deletes it once nobody else
+    // does. Anyone else naming another organisation gets 404 (never revealing it), their own 403.
     app.delete('/api/organizations/:id/', { schema: { tags, params: idParams, response: noContent } }, async (request, reply) => {
       const actor = requireActor(request);
-      if (!actor.isSuperuser) {
-        if (request.params.id !== actor.orgId) throw notFound('Organisation not found.');
-        throw forbidden();
-      }
-      await withOrg(request, request.params.id, 'organization:delete', (ctx) => orgs.deleteOrganization(ctx, request.params.id));
+      if (actor.isSuperuser) await withOrg(request, request.params.id, 'organization:delete', (ctx) => orgs.deleteOrganization(ctx, request.params.id));
+      else await inPathOrganisation(request, request.params.id, (ctx) => deleteOwnOrganization(ctx, request.params.id));
       return reply.code(204).send(null);
     });
   };
