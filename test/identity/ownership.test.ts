@@ -223,6 +223,15 @@ describe('the last owner cannot leave', () => {
     expectError(await call('PATCH', `/api/user-organizations/${owner.id}/`, admin2.token, { role: ROLE_NAMES.salesperson }), 403);
     expect((await membershipOf(t, a.id, a.users.admin.id))).toMatchObject({ is_active: true, membership_role: 'owner' });
   });
+
+  it('refuses deactivating the owner through the users routes too (409 last_owner), and leaves the owner signed in', async () => {
+    const ownerId = String(a.users.admin.id);
+    expect(expectError(await call('DELETE', `/api/auth/users/${ownerId}/`, admin2.token), 409).code).toBe('last_owner');
+    expect(expectError(await call('PATCH', `/api/auth/users/${ownerId}/`, admin2.token, { is_active: false }), 409).code).toBe('last_owner');
+    expect(expectError(await call('DELETE', `/api/auth/users/${ownerId}/`, su.token), 409).code).toBe('last_owner');
+    expect((await membershipOf(t, a.id, a.users.admin.id))).toMatchObject({ is_active: true, membership_role: 'owner' });
+    expect((await call('GET', '/api/auth/profile/', a.users.admin.token)).statusCode).toBe(200);
+  });
 });
 
 describe('the database keeps one owner', () => {

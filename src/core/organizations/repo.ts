@@ -28,7 +28,8 @@ const SELECT_ORG = sql`
          (SELECT count(*)::int FROM memberships m WHERE m.organization_id = o.id AND m.is_active) AS user_count,
          (SELECT count(*)::int FROM roles r WHERE r.organization_id = o.id) AS role_count,
          (SELECT u.email FROM memberships m JOIN roles r ON r.id = m.role_id JOIN users u ON u.id = m.user_id
-           WHERE m.organization_id = o.id AND r.name = 'Org Admin' AND m.is_active ORDER BY m.created_at LIMIT 1) AS admin_email
+           WHERE m.organization_id = o.id AND r.name = 'Org Admin' AND m.is_active
+           ORDER BY m.membership_role = 'owner' DESC, m.created_at, m.id LIMIT 1) AS admin_email
   FROM organizations o`;
 
 export async function listOrganizations(tx: Tx, f: { search?: string | undefined; isActive?: boolean | undefined; limit: number; offset: number; onlyId?: string }) {

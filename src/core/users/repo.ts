@@ -1,6 +1,7 @@
 // SQL for users and their memberships.
 import { containsPattern } from '../db/like.ts';
-import { APP_ROLE, rows, sql, SYSTEM_ROLE, type Tx } from '../db/database.ts';
+import { rows, sql, type Tx } from '../db/database.ts';
+import { asSystem } from '../db/system-scope.ts';
 import type { SQL } from 'drizzle-orm';
 
 /**
@@ -9,24 +10,9 @@ import type { SQL } from 'drizzle-orm';
  * membership exists (INSERT … RETURNING fails), nor write password history, nor revoke another
  * user's sessions, nor see e-mail addresses used in other organisations. The few statements
  * that must reach those rows run as the system role inside the same transaction, and the
- * caller's role is restored afterwards. Callers have already scoped the user to their
+ * caller's role is restored afterwards (asSystem). Callers have already scoped the user to their
  * organisation (or are creating a new one).
  */
-async function asSystem<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
-  const [current] = await rows<{ role: string }>(tx, sql`SELECT current_user::text AS role`);
-  if (current?.role !== APP_ROLE) return fn();
-  await tx.execute(sql.raw(`SET LOCAL ROLE ${SYSTEM_ROLE}`));
-  let result: T;
-  try {
-    result = await fn();
-  } catch (err) {
-    // If the statement failed the transaction is aborted and will be rolled back anyway.
-    await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`)).catch(() => undefined);
-    throw err;
-  }
-  await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
-  return result;
-}
 
 export interface UserRow {
   id: string;
@@ -256,6 +242,11 @@ export async function revokeUserSessions(tx: Tx, userId: string, reason: string,
     tx.execute(sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = ${reason}
       WHERE user_id = ${userId} AND revoked_at IS NULL AND id <> ${exceptSessionId ?? '0'}`),
   );
+}
+
+export async function isOwner(tx: Tx, orgId: string, userId: string): Promise<boolean> {
+  const found = await rows(tx, sql`SELECT 1 FROM memberships WHERE organization_id = ${orgId} AND user_id = ${userId} AND membership_role = 'owner'`);
+  return found.length > 0;
 }
 
 /** Ends one person's sessions in one organisation only (their other organisations keep theirs). */

@@ -4,7 +4,7 @@ import type { SQL } from 'drizzle-orm';
 import { sql } from '../db/database.ts';
 import type { Actor } from '../http/auth.ts';
 import type { ServiceContext } from '../http/context.ts';
-import { badRequest, duplicate, fieldError, forbidden, notFound } from '../http/errors.ts';
+import { badRequest, conflict, duplicate, fieldError, forbidden, notFound } from '../http/errors.ts';
 import { isId } from '../http/fields.ts';
 import { ROLE_NAMES } from '../access/catalog.ts';
 import { assertCanAssign, resolveRole } from '../access/service.ts';
@@ -247,6 +247,8 @@ export async function updateUser(ctx: Ctx, userId: string, input: UpdateUserInpu
  * with it (`users.is_active`, every session), as it always did.
  */
 async function setActive(ctx: Ctx, orgId: string, userId: string, active: boolean, owned: boolean) {
+  // An organisation always keeps an active owner: hand it over first (transfer_ownership).
+  if (!active && (await repo.isOwner(ctx.tx, orgId, userId))) throw conflict('Transfer ownership before deactivating the owner.', 'last_owner');
   await repo.setMembershipActive(ctx.tx, orgId, userId, active, ctx.actor.userId);
   if (active) return;
   await repo.revokeMembershipSessions(ctx.tx, userId, orgId, 'deactivated');
