@@ -4,8 +4,9 @@ import type { SQL } from 'drizzle-orm';
 import { rows, sql, type Tx } from '../db/database.ts';
 import { containsPattern } from '../db/like.ts';
 import { asSystem } from '../db/system-scope.ts';
+import type { MembershipRole } from '../auth/actor.ts';
 
-export type MembershipRole = 'owner' | 'admin' | 'member';
+export type { MembershipRole } from '../auth/actor.ts';
 
 export interface MembershipRow {
   id: string;
